@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ExperimentConfig, resolveConfig } from '../experiment/config.ts';
+import { presetConfig, presets } from '../experiment/presets.ts';
+import { writeReport } from '../experiment/report/report.ts';
+import { renderTable } from '../experiment/report/table.ts';
+import { readJsonIfExists } from '../experiment/io/atomic.ts';
+import type { Summary } from '../experiment/report/types.ts';
+import { runExperiment } from '../experiment/runner.ts';
+import { merge } from '../experiment/schema.ts';
+import { UserError } from '../util/errors.ts';
+import { intFlag, parse } from './args.ts';
+import type { Command } from './commands.ts';
+import { ProgressBar } from './progress.ts';
+
+/** Reads a config from a preset name or a JSON file path, applying flag overrides. */
+export function loadConfig(ref: string, overrides: Record<string, unknown>): ExperimentConfig {
+  if (Object.hasOwn(presets, ref)) return presetConfig(ref, overrides);
+  if (!ref.endsWith('.json') && !existsSync(ref)) {
+    throw new UserError(`'${ref}' is neither a preset (${Object.keys(presets).join(', ')}) nor a config file`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(ref, 'utf8');
+  } catch {
+    throw new UserError(`cannot read config file ${ref}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${ref}: not valid JSON (${(e as Error).message})`);
+  }
+  try {
+    return resolveConfig(merge(parsed, overrides));
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${ref}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** `lth run`: runs or resumes an IMP experiment. */
+export const runCommand: Command = {
+  usage: 'run <preset | config.json> [--out DIR] [--rounds R] [--trials T] [--iterations N] [--backend B] [--json]',
+  summary: 'iterative magnitude pruning with rewinding and control branches (resumes)',
+  async run(argv) {
+    const { values, positionals } = parse('run', argv, {
+      out: { type: 'string' },
+      rounds: { type: 'string' },
+      trials: { type: 'string' },
+      iterations: { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    if (positionals.length !== 1) throw new UserError(`lth run: expected one preset name or config file, got ${positionals.length} (presets: ${Object.keys(presets).join(', ')})`);
+    const overrides: Record<string, unknown> = {};
+    if (values.rounds !== undefined) overrides.pruning = { rounds: intFlag(values, 'rounds', 0, 0) };
+    if (values.trials !== undefined) overrides.trials = intFlag(values, 'trials', 1, 1);
+    if (values.iterations !== undefined) overrides.iterations = intFlag(values, 'iterations', 1, 1);
+    if (values.seed !== undefined) overrides.seed = intFlag(values, 'seed', 1, 0);
+    if (values.backend !== undefined) overrides.backend = values.backend;
+    const cfg = loadConfig(positionals[0], overrides);
+    const out = typeof values.out === 'string' ? values.out : join('runs', cfg.name);
+    const quiet = Boolean(values.json);
+    let bar: ProgressBar | null = null;
+    let label = '';
+    for await (const ev of runExperiment(cfg, out)) {
+      if (ev.kind === 'start') {
+        bar = new ProgressBar((ev.totalPieces - ev.donePieces) * cfg.iterations, 'lth run', process.stderr, !quiet);
+        if (!quiet && ev.donePieces > 0) process.stderr.write(`resuming ${out}: ${ev.donePieces} of ${ev.totalPieces} pieces already done\n`);
+      } else if (ev.kind === 'piece') {
+        label = `round ${ev.round} trial ${ev.trial} ${ev.branch} ${(ev.weightsRemaining * 100).toFixed(1)}%`;
+      } else if (ev.kind === 'iteration') {
+        bar?.tick(ev.iteration, label + (ev.testAccuracy !== undefined ? ` acc ${(ev.testAccuracy * 100).toFixed(2)}%` : ''));
+      } else if (ev.kind === 'pieceDone') {
+        bar?.finishPiece(cfg.iterations);
+        if (!quiet && !process.stderr.isTTY) {
+          const p = ev.result;
+          process.stderr.write(`round ${p.round} trial ${p.trial} ${p.branch}: ${(p.weightsRemaining * 100).toFixed(1)}% weights, early stop ${p.earlyStopIteration}, test acc ${(p.testAccuracyAtEarlyStop * 100).toFixed(2)}% (${p.wallSeconds.toFixed(1)} s)\n`);
+        }
+      }
+    }
+    bar?.done();
+    writeReport(out);
+    const summary = readJsonIfExists<Summary>(join(out, 'summary.json'));
+    if (summary === undefined) throw new Error(`run finished without ${out}/summary.json`);
+    if (values.json) {
+      console.log(JSON.stringify({ runDir: out, report: join(out, 'report.html'), summary }));
+    } else {
+      console.log(renderTable(summary));
+      console.log(`\nreport: ${join(out, 'report.html')}`);
+    }
+    return 0;
+  },
+};

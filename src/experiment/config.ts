@@ -1,0 +1,104 @@
+import type { OptimizerConfig } from '../optim/optimizer.ts';
+import { type Schema, bool, defaults, int, num, numMap, record, str, strList, validate } from './schema.ts';
+
+/** The control branches trained beside (or instead of) the ticket at each round. */
+export const branchNames = ['ticket', 'reinit', 'randomPrune'] as const;
+/** A branch name. */
+export type BranchName = (typeof branchNames)[number];
+
+/** Optimizer settings (Adam by default, the paper's LeNet/Conv choice). */
+export interface OptimizerSection {
+  kind: 'adam' | 'sgd';
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  nesterov: boolean;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/** How and how much to prune each round. */
+export interface PruningSection {
+  strategy: 'layerwise' | 'global';
+  rates: Record<string, number>;
+  rate: number;
+  rounds: number;
+  schedule: 'iterative' | 'oneShot';
+  rewindIteration: number;
+}
+
+/** A complete, resolved experiment config (what config.json in a run directory holds). */
+export interface ExperimentConfig {
+  name: string;
+  model: string;
+  dataset: string;
+  backend: string;
+  dropout: number;
+  widthMultiplier: number;
+  iterations: number;
+  batchSize: number;
+  evalEvery: number;
+  optimizer: OptimizerSection;
+  pruning: PruningSection;
+  branches: BranchName[];
+  trials: number;
+  seed: number;
+}
+
+const optimizerSchema: Schema<OptimizerSection> = {
+  kind: str<'adam' | 'sgd'>('adam', 'optimizer: adam or sgd', ['adam', 'sgd']),
+  lr: num(1.2e-3, 'learning rate', 0, 10, true),
+  momentum: num(0, 'SGD momentum', 0, 1),
+  weightDecay: num(0, 'L2 weight decay', 0, 1),
+  nesterov: bool(false, 'SGD Nesterov momentum'),
+  beta1: num(0.9, 'Adam beta1', 0, 1),
+  beta2: num(0.999, 'Adam beta2', 0, 1),
+  eps: num(1e-8, 'Adam epsilon', 0, 1, true),
+};
+
+const pruningSchema: Schema<PruningSection> = {
+  strategy: str<'layerwise' | 'global'>('layerwise', 'layerwise: each layer at its own rate; global: one threshold across layers', ['layerwise', 'global']),
+  rates: numMap({ default: 0.2, output: 0.1 }, 'layerwise rates per round, keys: parameter name, layer name, "output", "conv", "fc", "default"', 0, 1),
+  rate: num(0.2, 'global pruning rate per round', 0, 1, true),
+  rounds: int(5, 'pruning rounds after the dense round 0', 0, 200),
+  schedule: str<'iterative' | 'oneShot'>('iterative', 'iterative: prune the last round\'s ticket; oneShot: prune the dense network directly to each round\'s size', ['iterative', 'oneShot']),
+  rewindIteration: int(0, 'rewind survivors to their weights at this iteration (0 = init; >0 = late rewinding)', 0),
+};
+
+/** The experiment schema, with the defaults of the paper's LeNet-300-100 setting. */
+export const experimentSchema: Schema<ExperimentConfig> = {
+  name: str('experiment', 'run name (the run directory is runs/<name> unless --out is given)'),
+  model: str('lenet300', 'model name (see lth models)'),
+  dataset: str('mnist', 'dataset name (see lth datasets)'),
+  backend: str('wasm', 'compute backend: wasm or js'),
+  dropout: num(0, 'dropout probability on hidden layers', 0, 1),
+  widthMultiplier: num(1, 'multiplies hidden widths', 0, 64, true),
+  iterations: int(50000, 'training iterations per round', 1),
+  batchSize: int(60, 'minibatch size', 1),
+  evalEvery: int(100, 'evaluate on validation and test every N iterations', 1),
+  optimizer: record(optimizerSchema, 'optimizer settings'),
+  pruning: record(pruningSchema, 'pruning settings'),
+  branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], 'branches per round: ticket, reinit (same mask, fresh init), randomPrune (random mask, same sizes)', branchNames),
+  trials: int(1, 'independent trials (seeds seed, seed+1, ...)', 1, 100),
+  seed: int(1, 'base seed', 0),
+};
+
+/** Validates a parsed config against the schema; defaults fill what is missing. */
+export function resolveConfig(value: unknown): ExperimentConfig {
+  const c = validate(experimentSchema, value);
+  if (!c.branches.includes('ticket')) c.branches.unshift('ticket');
+  return c;
+}
+
+/** The default config. */
+export function defaultConfig(): ExperimentConfig {
+  return defaults(experimentSchema);
+}
+
+/** The optimizer section in the form the optimizer layer takes. */
+export function optimizerConfig(o: OptimizerSection): OptimizerConfig {
+  return o.kind === 'adam'
+    ? { kind: 'adam', lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay }
+    : { kind: 'sgd', lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay, nesterov: o.nesterov };
+}

@@ -1,0 +1,70 @@
+import type { Masks } from '../prune/masks.ts';
+import { fullMasks } from '../prune/masks.ts';
+import { magnitudeScores, pruneGlobal, pruneLayerwise } from '../prune/magnitude.ts';
+import { randomMasksLike } from '../prune/random.ts';
+import type { Weights } from '../train/state.ts';
+import type { EvalRecord } from '../train/trainer.ts';
+import { Rng } from '../util/rng.ts';
+import type { BranchName, ExperimentConfig } from './config.ts';
+
+/** What one branch of one round of one trial produced (the piece's result file). */
+export interface PieceResult {
+  round: number;
+  trial: number;
+  seed: number;
+  branch: BranchName;
+  weightsRemaining: number;
+  earlyStopIteration: number;
+  testAccuracyAtEarlyStop: number;
+  valLossAtEarlyStop: number;
+  finalTestAccuracy: number;
+  wallSeconds: number;
+  stepsPerSecond: number;
+  evals: EvalRecord[];
+}
+
+/** The seed of trial t. */
+export function trialSeed(cfg: ExperimentConfig, trial: number): number {
+  return cfg.seed + trial;
+}
+
+/** Per-purpose generators of a trial; each piece draws from a fresh one, so resuming is exact. */
+export function trialRngs(cfg: ExperimentConfig, trial: number, round: number, branch: BranchName) {
+  const base = new Rng(trialSeed(cfg, trial));
+  return {
+    init: base.split('init'),
+    reinit: base.split(`reinit/${round}`),
+    randomMask: base.split(`randomPrune/${round}`),
+    data: base.split('data'),
+    dropout: base.split(`dropout/${round}/${branch}`),
+  };
+}
+
+/**
+ * The ticket mask of round r. Iterative: prune round r-1's mask by the magnitudes of round
+ * r-1's trained ticket. One-shot: prune the dense network's trained weights straight to the
+ * size that r iterative rounds would reach.
+ */
+export function nextMask(cfg: ExperimentConfig, round: number, prev: Masks, trained: Weights, denseTrained: Weights, rates: Record<string, number>): Masks {
+  const p = cfg.pruning;
+  const oneShot = p.schedule === 'oneShot';
+  const base = oneShot ? fullMasks(Object.fromEntries(Object.entries(prev).map(([k, m]) => [k, m.length]))) : prev;
+  const source = oneShot ? denseTrained : trained;
+  const steps = oneShot ? round : 1;
+  const compound = (rate: number): number => 1 - (1 - rate) ** steps;
+  const scores = magnitudeScores(source, base);
+  if (p.strategy === 'global') return pruneGlobal(scores, base, compound(p.rate), (name) => (rates[name] ?? 1) > 0);
+  const eff: Record<string, number> = {};
+  for (const [k, r] of Object.entries(rates)) eff[k] = compound(r);
+  return pruneLayerwise(scores, base, eff);
+}
+
+/** The mask a branch trains with: the ticket's, or a random one of the same per-layer sizes. */
+export function branchMask(branch: BranchName, ticketMask: Masks, rng: Rng): Masks {
+  return branch === 'randomPrune' ? randomMasksLike(ticketMask, rng) : ticketMask;
+}
+
+/** Every branch trained in a round: only the ticket (the dense network) in round 0. */
+export function branchesOf(cfg: ExperimentConfig, round: number): BranchName[] {
+  return round === 0 ? ['ticket'] : cfg.branches;
+}

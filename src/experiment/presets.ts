@@ -1,0 +1,41 @@
+import { UserError } from '../util/errors.ts';
+import { type ExperimentConfig, resolveConfig } from './config.ts';
+import { merge } from './schema.ts';
+
+/** A named configuration with the reason it exists. */
+export interface Preset {
+  description: string;
+  /** Overrides of the default config (the defaults are the paper's LeNet settings). */
+  config: Record<string, unknown>;
+}
+
+/** Every preset: `lth presets` lists them. */
+export const presets: Record<string, Preset> = {
+  'lenet300-paper': {
+    description: 'Frankle & Carbin LeNet-300-100: Adam 1.2e-3, batch 60, 50K iterations, fc 20% / output 10% per round, eval every 100',
+    config: {
+      name: 'lenet300-paper',
+      iterations: 50000,
+      pruning: { strategy: 'layerwise', rates: { default: 0.2, output: 0.1 }, rounds: 20 },
+      trials: 5,
+    },
+  },
+  quick: {
+    description: 'the npm start job: LeNet-300-100 on the embedded MNIST, 16 rounds to ~3% weights, ticket vs random reinit, minutes on 2 cores',
+    config: {
+      name: 'quick',
+      iterations: 2500,
+      evalEvery: 100,
+      pruning: { strategy: 'layerwise', rates: { default: 0.2, output: 0.1 }, rounds: 16 },
+      branches: ['ticket', 'reinit'],
+      trials: 1,
+    },
+  },
+};
+
+/** The resolved config of a preset, with optional overrides merged on top. */
+export function presetConfig(name: string, overrides: Record<string, unknown> = {}): ExperimentConfig {
+  const p = Object.hasOwn(presets, name) ? presets[name] : undefined;
+  if (p === undefined) throw new UserError(`unknown preset '${name}': expected one of ${Object.keys(presets).join(', ')} or a path to a .json config`);
+  return resolveConfig(merge(p.config, overrides));
+}

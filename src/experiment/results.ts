@@ -1,0 +1,66 @@
+import type { BranchName, ExperimentConfig } from './config.ts';
+import { readJsonIfExists, writeFileAtomic, writeJsonAtomic } from './io/atomic.ts';
+import { type PieceResult, branchesOf } from './pieces.ts';
+import { summarizeTrials } from './report/summarize.ts';
+import type { MetricRow, RoundSummary, Summary } from './report/types.ts';
+import type { RunDir } from './store.ts';
+
+/** Every finished piece result in a run directory, in round, trial, branch order. */
+export function readPieces(cfg: ExperimentConfig, dir: RunDir): PieceResult[] {
+  const out: PieceResult[] = [];
+  for (let r = 0; r <= cfg.pruning.rounds; r++) {
+    for (let t = 0; t < cfg.trials; t++) {
+      for (const br of branchesOf(cfg, r)) {
+        const p = readJsonIfExists<PieceResult>(dir.result(r, t, br));
+        if (p !== undefined) out.push(p);
+      }
+    }
+  }
+  return out;
+}
+
+/** The summary of the finished pieces: per round, per branch means and min/max over trials. */
+export function buildSummary(cfg: ExperimentConfig, pieces: PieceResult[]): Summary {
+  const rounds: RoundSummary[] = [];
+  for (let r = 0; r <= cfg.pruning.rounds; r++) {
+    const inRound = pieces.filter((p) => p.round === r);
+    if (inRound.length === 0) continue;
+    const branches: RoundSummary['branches'] = {};
+    for (const br of branchesOf(cfg, r) as BranchName[]) {
+      const trials = inRound.filter((p) => p.branch === br);
+      if (trials.length === 0) continue;
+      branches[br] = summarizeTrials(
+        trials.map((p) => ({
+          seed: p.seed,
+          earlyStopIteration: p.earlyStopIteration,
+          testAccuracyAtEarlyStop: p.testAccuracyAtEarlyStop,
+          valLossAtEarlyStop: p.valLossAtEarlyStop,
+          finalTestAccuracy: p.finalTestAccuracy,
+          wallSeconds: p.wallSeconds,
+        })),
+      );
+    }
+    const ticket = inRound.find((p) => p.branch === 'ticket');
+    rounds.push({ round: r, weightsRemaining: (ticket ?? inRound[0]).weightsRemaining, branches });
+  }
+  return { name: cfg.name, rounds };
+}
+
+/** One metrics row per evaluation of every finished piece. */
+export function metricRows(pieces: PieceResult[]): MetricRow[] {
+  return pieces.flatMap((p) =>
+    p.evals.map((e) => ({ round: p.round, branch: p.branch, trial: p.trial, iteration: e.iteration, valLoss: e.valLoss, valAccuracy: e.valAccuracy, testLoss: e.testLoss, testAccuracy: e.testAccuracy, trainLoss: e.trainLoss })),
+  );
+}
+
+/**
+ * Rewrites summary.json and metrics.jsonl from the piece results (atomically, so a crash
+ * never leaves them half-written or with duplicate rows). Returns the summary.
+ */
+export function writeResults(cfg: ExperimentConfig, dir: RunDir): Summary {
+  const pieces = readPieces(cfg, dir);
+  const summary = buildSummary(cfg, pieces);
+  writeJsonAtomic(dir.summary, summary);
+  writeFileAtomic(dir.metrics, metricRows(pieces).map((m) => JSON.stringify(m)).join('\n') + '\n');
+  return summary;
+}

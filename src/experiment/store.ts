@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Weights } from '../train/state.ts';
+import type { Masks } from '../prune/masks.ts';
+import { loadSafetensors, saveSafetensors } from './io/safetensors.ts';
+import type { SafeTensor } from './io/safetensors.ts';
+
+/** Paths of everything a run directory holds (see shared/DESIGN.md, "Results on disk"). */
+export class RunDir {
+  constructor(readonly root: string) {}
+  get config(): string {
+    return join(this.root, 'config.json');
+  }
+  get summary(): string {
+    return join(this.root, 'summary.json');
+  }
+  get metrics(): string {
+    return join(this.root, 'metrics.jsonl');
+  }
+  get report(): string {
+    return join(this.root, 'report.html');
+  }
+  /** The folder of one trial in one round. */
+  piece(round: number, trial: number): string {
+    return join(this.root, `round-${round}`, `trial-${trial}`);
+  }
+  /** Weights a trial rewinds to (written after its dense round 0). */
+  rewind(trial: number): string {
+    return join(this.root, `trial-${trial}`, 'rewind.safetensors');
+  }
+  mask(round: number, trial: number): string {
+    return join(this.piece(round, trial), 'mask.safetensors');
+  }
+  finalWeights(round: number, trial: number, branch: string): string {
+    return join(this.piece(round, trial), `${branch}.final.safetensors`);
+  }
+  /** The result file of a branch; its existence marks the piece as done. */
+  result(round: number, trial: number, branch: string): string {
+    return join(this.piece(round, trial), `${branch}.json`);
+  }
+}
+
+/** Saves float weights as F32 tensors of their flat length (shapes go in the metadata-free header). */
+export function saveWeights(path: string, w: Weights, shapes: Record<string, readonly number[]>, metadata: Record<string, string> = {}): void {
+  const tensors: Record<string, SafeTensor> = {};
+  for (const [name, data] of Object.entries(w)) tensors[name] = { dtype: 'F32', shape: [...(shapes[name] ?? [data.length])], data };
+  saveSafetensors(path, tensors, metadata);
+}
+
+/** Loads F32 weights saved by saveWeights. */
+export function loadWeights(path: string): Weights {
+  const f = loadSafetensors(path);
+  const out: Weights = {};
+  for (const [name, t] of Object.entries(f.tensors)) out[name] = t.data as Float32Array;
+  return out;
+}
+
+/** Saves masks as U8 0/1 tensors (loadable by safetensors in PyTorch). */
+export function saveMasks(path: string, masks: Masks, shapes: Record<string, readonly number[]>): void {
+  const tensors: Record<string, SafeTensor> = {};
+  for (const [name, data] of Object.entries(masks)) tensors[name] = { dtype: 'U8', shape: [...(shapes[name] ?? [data.length])], data };
+  saveSafetensors(path, tensors);
+}
+
+/** Loads masks saved by saveMasks. */
+export function loadMasks(path: string): Masks {
+  const f = loadSafetensors(path);
+  const out: Masks = {};
+  for (const [name, t] of Object.entries(f.tensors)) out[name] = t.data as Uint8Array;
+  return out;
+}
+
+/** True when a file exists. */
+export function exists(path: string): boolean {
+  return existsSync(path);
+}

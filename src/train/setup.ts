@@ -1,0 +1,28 @@
+import type { Backend } from '../backend/backend.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { getModel } from '../nn/models.ts';
+import { type Module, type Parameter, initParameters } from '../nn/module.ts';
+import type { Rng } from '../util/rng.ts';
+
+/** A built model: its module tree and its parameters in order. */
+export interface Network {
+  model: Module;
+  params: Parameter[];
+}
+
+/** Builds a registered model for a dataset's shapes and initialises it from `rng`. */
+export function buildNetwork(b: Backend, modelName: string, data: Dataset, rng: Rng, opts: { dropout?: number; widthMultiplier?: number } = {}): Network {
+  const model = getModel(modelName).build(b, { inputShape: data.inputShape, numClasses: data.numClasses, ...opts });
+  const params = model.parameters();
+  initParameters(b, params, rng);
+  return { model, params };
+}
+
+/** Frees every parameter buffer and mask of a network. */
+export function disposeNetwork(b: Backend, net: Network): void {
+  for (const p of net.params) {
+    b.free(p.tensor.buf);
+    if (p.tensor.grad !== null) b.free(p.tensor.grad);
+    if (p.mask !== null) b.free(p.mask);
+  }
+}

@@ -1,0 +1,127 @@
+import type { Backend } from '../backend/backend.ts';
+import { softmaxCrossEntropy } from '../autograd/ops/loss.ts';
+import { evalCtx, trainCtx } from '../autograd/tape.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import { Batcher, evalBatches } from '../data/batcher.ts';
+import type { Dataset, Split } from '../data/dataset.ts';
+import type { Module, Parameter } from '../nn/module.ts';
+import type { Optimizer } from '../optim/optimizer.ts';
+import type { Rng } from '../util/rng.ts';
+import { type Weights, snapshotWeights } from './state.ts';
+
+/** One evaluation on the validation and test splits. */
+export interface EvalRecord {
+  iteration: number;
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+}
+
+/** What a training run needs beyond the model and the data. */
+export interface TrainOptions {
+  iterations: number;
+  batchSize: number;
+  /** Evaluate every this many iterations (and at the end). */
+  evalEvery: number;
+  /** Learning rate at a given iteration (constant for the paper's Adam runs). */
+  lr: (iteration: number) => number;
+  /** Iterations after which to copy the weights out (rewind points); 0 = before training. */
+  snapshotAt?: number[];
+  /** Rows per evaluation forward pass. */
+  evalBatchSize?: number;
+}
+
+/** The outcome of a run: every evaluation, the early-stop one, and the snapshots. */
+export interface TrainResult {
+  evals: EvalRecord[];
+  /** The evaluation with minimum validation loss (first on ties): the paper's early stop. */
+  earlyStop: EvalRecord;
+  final: EvalRecord;
+  snapshots: Map<number, Weights>;
+  seconds: number;
+  stepsPerSecond: number;
+}
+
+/** Progress events yielded while training. */
+export type TrainEvent = { kind: 'step'; iteration: number } | { kind: 'eval'; record: EvalRecord };
+
+/** Mean loss and accuracy of the model on a split, in evaluation mode. */
+export function evaluate(b: Backend, model: Module, split: Split, features: number, numClasses: number, rng: Rng, batchSize = 1000): { loss: number; accuracy: number } {
+  const ctx = evalCtx(b, rng);
+  let lossSum = 0;
+  let correct = 0;
+  for (const batch of evalBatches(split, batchSize)) {
+    b.resetScratch();
+    const x = new Tensor([batch.n, features], b.scratch(batch.n * features), false);
+    b.write(x.buf, batch.x);
+    const labels = b.scratch(batch.n);
+    b.write(labels, batch.y);
+    const logits = model.forward(ctx, x);
+    lossSum += softmaxCrossEntropy(ctx, logits, labels) * batch.n;
+    correct += b.countCorrect(logits.buf, labels, batch.n, numClasses);
+  }
+  b.resetScratch();
+  return { loss: split.n > 0 ? lossSum / split.n : NaN, accuracy: split.n > 0 ? correct / split.n : NaN };
+}
+
+/**
+ * Trains `model` with `opt`, yielding progress events; returns the evaluations, the
+ * early-stop record and the requested weight snapshots. Deterministic given the rngs.
+ */
+export function* train(
+  b: Backend,
+  model: Module,
+  params: Parameter[],
+  opt: Optimizer,
+  data: Dataset,
+  opts: TrainOptions,
+  rng: { data: Rng; dropout: Rng },
+): Generator<TrainEvent, TrainResult> {
+  const features = data.inputShape.reduce((a, d) => a * d, 1);
+  const batcher = new Batcher(data.train, opts.batchSize, rng.data);
+  const ctx = trainCtx(b, rng.dropout);
+  const snapshots = new Map<number, Weights>();
+  const wanted = new Set(opts.snapshotAt ?? []);
+  const evals: EvalRecord[] = [];
+  if (wanted.has(0)) snapshots.set(0, snapshotWeights(b, params));
+  let lossSum = 0;
+  let lossCount = 0;
+  const t0 = performance.now();
+  let evalMs = 0;
+  for (let it = 1; it <= opts.iterations; it++) {
+    b.resetScratch();
+    for (const p of params) p.tensor.gradWritten = false;
+    const batch = batcher.next();
+    const x = new Tensor([batch.n, features], b.scratch(batch.n * features), false);
+    b.write(x.buf, batch.x);
+    const labels = b.scratch(batch.n);
+    b.write(labels, batch.y);
+    const logits = model.forward(ctx, x);
+    lossSum += softmaxCrossEntropy(ctx, logits, labels);
+    lossCount++;
+    ctx.tape!.backward();
+    opt.step(opts.lr(it));
+    if (wanted.has(it)) snapshots.set(it, snapshotWeights(b, params));
+    if (it % opts.evalEvery === 0 || it === opts.iterations) {
+      const e0 = performance.now();
+      const val = evaluate(b, model, data.val, features, data.numClasses, rng.dropout, opts.evalBatchSize);
+      const test = evaluate(b, model, data.test, features, data.numClasses, rng.dropout, opts.evalBatchSize);
+      evalMs += performance.now() - e0;
+      const record: EvalRecord = { iteration: it, trainLoss: lossSum / lossCount, valLoss: val.loss, valAccuracy: val.accuracy, testLoss: test.loss, testAccuracy: test.accuracy };
+      lossSum = 0;
+      lossCount = 0;
+      evals.push(record);
+      yield { kind: 'eval', record };
+    } else {
+      yield { kind: 'step', iteration: it };
+    }
+  }
+  b.resetScratch();
+  const seconds = (performance.now() - t0) / 1000;
+  const stepSeconds = seconds - evalMs / 1000;
+  let earlyStop = evals[0];
+  for (const e of evals) if (e.valLoss < earlyStop.valLoss) earlyStop = e;
+  return { evals, earlyStop, final: evals[evals.length - 1], snapshots, seconds, stepsPerSecond: opts.iterations / stepSeconds };
+}
