@@ -1,0 +1,109 @@
+/**
+ * Seeded mini-batching for training, and consecutive batches for evaluation.
+ *
+ * Epoch e visits the training examples in a permutation drawn from `rng.split('epoch-<e>')`,
+ * so the order of any epoch is a function of the seed and e alone: `seek` can jump to any
+ * iteration (e.g. to replay from a rewind point) without drawing the epochs before it.
+ */
+import { UserError } from '../util/errors.ts';
+import type { Rng } from '../util/rng.ts';
+import { splitFeatures, type Split } from './dataset.ts';
+
+/** The paper's batch size for LeNet on MNIST. */
+export const DEFAULT_BATCH_SIZE = 60;
+
+/** One training batch. `x` and `y` are buffers owned by the Batcher, overwritten by the next call. */
+export interface Batch {
+  x: Float32Array;
+  y: Float32Array;
+  n: number;
+  /** Epoch this batch belongs to, from 0. */
+  epoch: number;
+}
+
+/**
+ * Endless stream of shuffled training batches of constant size. Each epoch is a fresh seeded
+ * permutation; consecutive batches take consecutive runs of it; the last partial batch of an
+ * epoch is dropped so every batch has exactly `batchSize` rows.
+ */
+export class Batcher {
+  /** Full batches per epoch: floor(n / batchSize). */
+  readonly iterationsPerEpoch: number;
+  readonly batchSize: number;
+  private readonly split: Split;
+  private readonly rng: Rng;
+  private readonly features: number;
+  private readonly perm: Int32Array;
+  private readonly xBuf: Float32Array;
+  private readonly yBuf: Float32Array;
+  private epoch = -1;
+  private pos = 0;
+
+  /** `rng` is only split, never advanced, so the caller's generator is left untouched. */
+  constructor(split: Split, batchSize: number = DEFAULT_BATCH_SIZE, rng: Rng) {
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new UserError(`batch size must be an integer >= 1, got ${batchSize}`);
+    }
+    if (batchSize > split.n) {
+      throw new UserError(`batch size ${batchSize} is larger than the training split (${split.n} examples)`);
+    }
+    this.split = split;
+    this.batchSize = batchSize;
+    this.rng = rng;
+    this.features = splitFeatures(split);
+    this.iterationsPerEpoch = Math.floor(split.n / batchSize);
+    this.perm = new Int32Array(split.n);
+    this.xBuf = new Float32Array(batchSize * this.features);
+    this.yBuf = new Float32Array(batchSize);
+    this.seek(0);
+  }
+
+  /** Positions the stream so that the next batch is the one of 0-based `iteration`. */
+  seek(iteration: number): void {
+    if (!Number.isInteger(iteration) || iteration < 0) throw new UserError(`cannot seek to iteration ${iteration}`);
+    const epoch = Math.floor(iteration / this.iterationsPerEpoch);
+    this.startEpoch(epoch);
+    this.pos = (iteration - epoch * this.iterationsPerEpoch) * this.batchSize;
+  }
+
+  /** The permutation of epoch `epoch` (a fresh array; for inspection and tests). */
+  epochOrder(epoch: number): Int32Array {
+    const order = Int32Array.from({ length: this.split.n }, (_, i) => i);
+    return this.rng.split(`epoch-${epoch}`).shuffle(order);
+  }
+
+  /** The next batch; its x/y are reused buffers, valid until the following call. */
+  next(): Batch {
+    if (this.pos + this.batchSize > this.split.n) this.startEpoch(this.epoch + 1);
+    const f = this.features;
+    const { x, y } = this.split;
+    for (let i = 0; i < this.batchSize; i++) {
+      const src = this.perm[this.pos + i];
+      this.xBuf.set(x.subarray(src * f, src * f + f), i * f);
+      this.yBuf[i] = y[src];
+    }
+    this.pos += this.batchSize;
+    return { x: this.xBuf, y: this.yBuf, n: this.batchSize, epoch: this.epoch };
+  }
+
+  private startEpoch(epoch: number): void {
+    if (epoch !== this.epoch) this.perm.set(this.epochOrder(epoch));
+    this.epoch = epoch;
+    this.pos = 0;
+  }
+}
+
+/**
+ * Consecutive batches of `batchSize` rows over a split, in order; the last may be shorter.
+ * The yielded x/y are subarray views into the split (no copies): do not write to them.
+ */
+export function* evalBatches(split: Split, batchSize: number): Generator<{ x: Float32Array; y: Float32Array; n: number }> {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new UserError(`evaluation batch size must be an integer >= 1, got ${batchSize}`);
+  }
+  const f = splitFeatures(split);
+  for (let start = 0; start < split.n; start += batchSize) {
+    const n = Math.min(batchSize, split.n - start);
+    yield { x: split.x.subarray(start * f, (start + n) * f), y: split.y.subarray(start, start + n), n };
+  }
+}

