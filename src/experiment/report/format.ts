@@ -1,0 +1,49 @@
+/** Number formats and branch naming shared by the HTML report and the terminal table. */
+import type { Summary } from './types.ts';
+
+/** Human names for the runner's branches; unknown branches show their own name. */
+const BRANCH_LABELS: Record<string, string> = {
+  ticket: 'winning ticket',
+  reinit: 'random reinit',
+  randomReinit: 'random reinit',
+  randomPrune: 'random pruning',
+};
+
+/** The display name of a branch, e.g. 'reinit' -> 'random reinit'. */
+export function branchLabel(branch: string): string {
+  return BRANCH_LABELS[branch] ?? branch;
+}
+
+/** Branch names in order of first appearance across rounds (the runner's order). */
+export function branchOrder(summary: Summary): string[] {
+  const seen = new Set<string>();
+  for (const r of summary.rounds) for (const b of Object.keys(r.branches)) seen.add(b);
+  return [...seen];
+}
+
+/** The branch whose learning curves the report shows: 'ticket' if present, else the first. */
+export function mainBranch(branches: string[]): string | undefined {
+  return branches.includes('ticket') ? 'ticket' : branches[0];
+}
+
+/** A fraction of weights remaining as a percent with 3 significant digits: 0.0687 -> "6.87". */
+export function formatRemaining(fraction: number): string {
+  const pct = fraction * 100;
+  return pct >= 99.95 ? String(Math.round(pct)) : String(Number(pct.toPrecision(3)));
+}
+
+/** An accuracy fraction as a percent with 2 decimals: 0.98123 -> "98.12". */
+export function formatAccuracy(fraction: number): string {
+  return Number.isFinite(fraction) ? (fraction * 100).toFixed(2) : '-';
+}
+
+/** An iteration count, rounded when it is a mean over trials. */
+export function formatIteration(it: number): string {
+  return Number.isFinite(it) ? String(Math.round(it)) : '-';
+}
+
+/** Seconds with a precision suited to their size. */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '-';
+  return s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2);
+}

@@ -1,0 +1,162 @@
+/**
+ * The run report: one self-contained HTML page (inline CSS and SVG, no external resources) with
+ * the paper's plots and tables, and `writeReport` that builds it from a run directory.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../util/errors.ts';
+import { readJsonIfExists, readJsonl, writeFileAtomic } from '../io/atomic.ts';
+import { escapeXml } from './svg.ts';
+import { renderPlots, type ReportPlots } from './plots.ts';
+import { branchLabel, branchOrder, formatAccuracy, formatIteration, formatRemaining, formatSeconds } from './format.ts';
+import { parseMetricRows, parseSummary } from './validate.ts';
+import type { BranchSummary, MetricRow, Summary } from './types.ts';
+
+const CSS = `
+body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1320px; padding: 0 1em; color: #222; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+p.meta { color: #555; margin-top: 0; }
+table { border-collapse: collapse; font-size: 0.9em; }
+th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; }
+th { background: #f4f4f4; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.key { font-family: monospace; }
+.range { display: block; color: #777; font-size: 0.8em; }
+.scroll { overflow-x: auto; }
+.plots { display: flex; flex-wrap: wrap; gap: 1em; }
+figure { margin: 0; }
+figcaption { font-size: 0.85em; color: #555; max-width: 640px; }
+`;
+
+/** Renders the report page for a run. `config` is the resolved config, shown as a table. */
+export function renderReport(summary: Summary, metrics: MetricRow[], config: unknown): string {
+  return htmlPage(summary, metrics, config, renderPlots(summary, metrics));
+}
+
+/**
+ * Reads `summary.json`, `metrics.jsonl` and `config.json` from `runDir` and writes
+ * `report.html`, `plot-accuracy.svg`, `plot-early-stop.svg`, `plot-curves.svg` (and
+ * `plot-wall-time.svg` when wall time was recorded), each atomically. Returns the paths written.
+ * A missing or malformed input is a UserError naming the file.
+ */
+export function writeReport(runDir: string): string[] {
+  const summaryPath = join(runDir, 'summary.json');
+  const metricsPath = join(runDir, 'metrics.jsonl');
+  const configPath = join(runDir, 'config.json');
+  const rawSummary = readJsonIfExists(summaryPath);
+  if (rawSummary === undefined) throw new UserError(`cannot write report: missing ${summaryPath}`);
+  if (!existsSync(metricsPath)) throw new UserError(`cannot write report: missing ${metricsPath}`);
+  const config = readJsonIfExists(configPath);
+  if (config === undefined) throw new UserError(`cannot write report: missing ${configPath}`);
+  const summary = parseSummary(rawSummary, summaryPath);
+  const metrics = parseMetricRows(readJsonl(metricsPath), metricsPath);
+  const plots = renderPlots(summary, metrics);
+  const files: [string, string][] = [
+    ['plot-accuracy.svg', plots.accuracy],
+    ['plot-early-stop.svg', plots.earlyStop],
+    ['plot-curves.svg', plots.curves],
+  ];
+  if (plots.wallTime) files.push(['plot-wall-time.svg', plots.wallTime]);
+  files.push(['report.html', htmlPage(summary, metrics, config, plots)]);
+  return files.map(([name, text]) => {
+    const path = join(runDir, name);
+    writeFileAtomic(path, text);
+    return path;
+  });
+}
+
+function htmlPage(summary: Summary, metrics: MetricRow[], config: unknown, plots: ReportPlots): string {
+  const branches = branchOrder(summary);
+  const trials = Math.max(0, ...summary.rounds.flatMap((r) => Object.values(r.branches).map((b) => b.trials.length)));
+  const figures: [string, string][] = [
+    [plots.accuracy, 'Test accuracy at the early-stop iteration (minimum validation loss), mean over trials; the band spans min to max.'],
+    [plots.earlyStop, 'Iteration of minimum validation loss, mean over trials; the band spans min to max.'],
+    [plots.curves, 'Test accuracy during training of selected rounds, mean over trials (band: min to max).'],
+  ];
+  if (plots.wallTime) figures.push([plots.wallTime, 'Wall-clock seconds per training trial, mean over trials (band: min to max).']);
+  const title = `Lottery ticket experiment: ${summary.name}`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeXml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>${escapeXml(title)}</h1>
+<p class="meta">${summary.rounds.length} rounds; branches: ${escapeXml(branches.map(branchLabel).join(', ') || 'none')}; up to ${trials} trials per branch; ${metrics.length} evaluations. Accuracies are test accuracy in percent.</p>
+${configSection(config)}
+<h2>Plots</h2>
+<div class="plots">
+${figures.map(([svg, cap]) => `<figure>\n${inlineSvg(svg)}<figcaption>${escapeXml(cap)}</figcaption>\n</figure>`).join('\n')}
+</div>
+<h2>Results</h2>
+<div class="scroll">
+${resultsTable(summary, branches)}
+</div>
+</body>
+</html>
+`;
+}
+
+function resultsTable(summary: Summary, branches: string[]): string {
+  const hasWall = (b: string) => summary.rounds.some((r) => r.branches[b]?.wallSeconds !== undefined);
+  const head1 = branches.map((b) => `<th colspan="${hasWall(b) ? 4 : 3}">${escapeXml(branchLabel(b))}</th>`).join('');
+  const head2 = branches
+    .map((b) => '<th>Early-stop iteration</th><th>Test acc. at early stop</th><th>Final test acc.</th>' + (hasWall(b) ? '<th>Seconds per trial</th>' : ''))
+    .join('');
+  const rows = summary.rounds.map((r) => {
+    const cells = branches.map((b) => {
+      const s = r.branches[b];
+      const width = hasWall(b) ? 4 : 3;
+      if (!s) return '<td class="num">-</td>'.repeat(width);
+      return branchCells(s, hasWall(b));
+    });
+    return `<tr><td class="num">${r.round}</td><td class="num">${formatRemaining(r.weightsRemaining)}</td>${cells.join('')}</tr>`;
+  });
+  return `<table class="results">
+<thead><tr><th rowspan="2">Round</th><th rowspan="2">Weights remaining (%)</th>${head1}</tr>
+<tr>${head2}</tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>`;
+}
+
+function branchCells(s: BranchSummary, withWall: boolean): string {
+  const many = s.trials.length > 1;
+  const range = (lo: string, hi: string) => (many ? `<span class="range">${lo}–${hi}</span>` : '');
+  const es = formatIteration(s.earlyStopIteration) + range(formatIteration(s.earlyStopIterationMin), formatIteration(s.earlyStopIterationMax));
+  const acc = formatAccuracy(s.testAccuracyAtEarlyStop) + range(formatAccuracy(s.testAccuracyAtEarlyStopMin), formatAccuracy(s.testAccuracyAtEarlyStopMax));
+  const wall = withWall ? `<td class="num">${s.wallSeconds === undefined ? '-' : formatSeconds(s.wallSeconds)}</td>` : '';
+  return `<td class="num">${es}</td><td class="num">${acc}</td><td class="num">${formatAccuracy(s.finalTestAccuracy)}</td>${wall}`;
+}
+
+function configSection(config: unknown): string {
+  const rows = flatten(config, '');
+  const body = rows.map(([k, v]) => `<tr><td class="key">${escapeXml(k)}</td><td>${escapeXml(v)}</td></tr>`).join('\n');
+  return `<details>
+<summary>Configuration (${rows.length} settings)</summary>
+<table class="config">
+<thead><tr><th>Setting</th><th>Value</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</details>`;
+}
+
+/** Nested objects become dotted keys; arrays and primitives are shown as JSON. */
+function flatten(value: unknown, prefix: string): [string, string][] {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0) {
+    return Object.entries(value).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
+  }
+  return [[prefix || '(config)', typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))]];
+}
+
+/** HTML parses inline <svg> into the SVG namespace itself; dropping xmlns keeps the page URL-free. */
+function inlineSvg(svg: string): string {
+  return svg.replace(' xmlns="http://www.w3.org/2000/svg"', '');
+}

@@ -1,0 +1,60 @@
+/** The run's results as an aligned plain-text table for the terminal. */
+import { branchLabel, branchOrder, formatAccuracy, formatIteration, formatRemaining } from './format.ts';
+import type { BranchSummary, Summary } from './types.ts';
+
+interface Column {
+  header: string;
+  right: boolean;
+  cells: string[];
+}
+
+/**
+ * One row per round: weights remaining (%), then per branch the mean early-stop iteration,
+ * test accuracy at early stop (%, with [min-max] over trials when there are several) and final
+ * test accuracy (%). A branch missing from a round shows '-'.
+ */
+export function renderTable(summary: Summary): string {
+  const branches = branchOrder(summary);
+  const rounds = summary.rounds;
+  const cols: Column[] = [
+    { header: 'round', right: true, cells: rounds.map((r) => String(r.round)) },
+    { header: 'remaining %', right: true, cells: rounds.map((r) => formatRemaining(r.weightsRemaining)) },
+  ];
+  const groups: { label: string; first: number; count: number }[] = [];
+  for (const b of branches) {
+    const at = (f: (s: BranchSummary) => string) => rounds.map((r) => (r.branches[b] ? f(r.branches[b]) : '-'));
+    groups.push({ label: branchLabel(b), first: cols.length, count: 3 });
+    cols.push(
+      { header: 'es-iter', right: true, cells: at((s) => formatIteration(s.earlyStopIteration)) },
+      { header: 'acc@es', right: false, cells: at(accuracyWithRange) },
+      { header: 'final', right: true, cells: at((s) => formatAccuracy(s.finalTestAccuracy)) },
+    );
+  }
+  const sep = '  ';
+  const widths = cols.map((c) => Math.max(c.header.length, ...c.cells.map((s) => s.length)));
+  // A branch label wider than its columns widens the group's last column.
+  for (const g of groups) {
+    const span = widths.slice(g.first, g.first + g.count).reduce((a, b) => a + b, 0) + sep.length * (g.count - 1);
+    if (g.label.length > span) widths[g.first + g.count - 1]! += g.label.length - span;
+  }
+  const pad = (s: string, i: number) => (cols[i]!.right ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
+  const groupLine = cols.map((_, i) => {
+    const g = groups.find((x) => x.first === i);
+    if (!g) return groups.some((x) => i > x.first && i < x.first + x.count) ? null : ' '.repeat(widths[i]!);
+    const span = widths.slice(i, i + g.count).reduce((a, b) => a + b, 0) + sep.length * (g.count - 1);
+    return g.label.padEnd(span);
+  });
+  const lines = [
+    `IMP results: ${summary.name}  (accuracies: test %, mean [min-max] over trials)`,
+    groupLine.filter((s): s is string => s !== null).join(sep),
+    cols.map((c, i) => pad(c.header, i)).join(sep),
+    ...rounds.map((_, r) => cols.map((c, i) => pad(c.cells[r]!, i)).join(sep)),
+  ];
+  return lines.map((l) => l.trimEnd()).join('\n') + '\n';
+}
+
+function accuracyWithRange(s: BranchSummary): string {
+  const mean = formatAccuracy(s.testAccuracyAtEarlyStop);
+  if (s.trials.length < 2) return mean;
+  return `${mean} [${formatAccuracy(s.testAccuracyAtEarlyStopMin)}-${formatAccuracy(s.testAccuracyAtEarlyStopMax)}]`;
+}

@@ -1,0 +1,57 @@
+/**
+ * The records an IMP run writes and the report reads: `summary.json` holds a {@link Summary},
+ * `metrics.jsonl` one {@link MetricRow} per line. Accuracies are fractions in [0, 1].
+ */
+
+/** One training run of one branch in one round, with one seed. */
+export interface TrialResult {
+  seed: number;
+  /** Iteration of minimum validation loss (the paper's early-stopping criterion). */
+  earlyStopIteration: number;
+  testAccuracyAtEarlyStop: number;
+  valLossAtEarlyStop: number;
+  finalTestAccuracy: number;
+  /** Seconds this trial's training took, if measured. */
+  wallSeconds?: number;
+}
+
+/** A branch's trials in one round, aggregated: the unsuffixed numbers are means over trials. */
+export interface BranchSummary {
+  earlyStopIteration: number;
+  testAccuracyAtEarlyStop: number;
+  finalTestAccuracy: number;
+  testAccuracyAtEarlyStopMin: number;
+  testAccuracyAtEarlyStopMax: number;
+  earlyStopIterationMin: number;
+  earlyStopIterationMax: number;
+  /** Mean seconds per trial, present when every trial measured it. */
+  wallSeconds?: number;
+  trials: TrialResult[];
+}
+
+/** One pruning round; branch names are e.g. 'ticket', 'reinit', 'randomPrune'. */
+export interface RoundSummary {
+  round: number;
+  /** Fraction of prunable weights remaining, in (0, 1]. */
+  weightsRemaining: number;
+  branches: Record<string, BranchSummary>;
+}
+
+/** A whole IMP run, rounds in order. */
+export interface Summary {
+  name: string;
+  rounds: RoundSummary[];
+}
+
+/** One evaluation during training of one trial of one branch in one round. */
+export interface MetricRow {
+  round: number;
+  branch: string;
+  trial: number;
+  iteration: number;
+  valLoss: number;
+  valAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  trainLoss?: number;
+}
