@@ -4,13 +4,23 @@
  * Epoch e visits the training examples in a permutation drawn from `rng.split('epoch-<e>')`,
  * so the order of any epoch is a function of the seed and e alone: `seek` can jump to any
  * iteration (e.g. to replay from a rewind point) without drawing the epochs before it.
+ * Optional augmentation (augment.ts) draws the batch of global iteration t from
+ * `rng.split('augment-<t>')`: also a function of the seed and t alone, and independent of the
+ * epoch orders, so turning augmentation on leaves the sequence of examples unchanged.
  */
 import { UserError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
-import { splitFeatures, type Split } from './dataset.ts';
+import { augmentBatch, checkAugmentOptions, type AugmentOptions } from './augment.ts';
+import { featureCount, splitFeatures, type Split } from './dataset.ts';
 
 /** The paper's batch size for LeNet on MNIST. */
 export const DEFAULT_BATCH_SIZE = 60;
+
+/** Optional behaviour of a Batcher. */
+export interface BatcherOptions {
+  /** Augment every training batch: crop padding and/or flip, for images of `shape` ([C, H, W]). */
+  augment?: AugmentOptions & { shape: readonly number[] };
+}
 
 /** One training batch. `x` and `y` are buffers owned by the Batcher, overwritten by the next call. */
 export interface Batch {
@@ -36,11 +46,16 @@ export class Batcher {
   private readonly perm: Int32Array;
   private readonly xBuf: Float32Array;
   private readonly yBuf: Float32Array;
+  /** Augmentation settings and the buffer of un-augmented rows it reads (null: no augmentation). */
+  private readonly aug: { opts: NonNullable<BatcherOptions['augment']>; raw: Float32Array } | null = null;
   private epoch = -1;
   private pos = 0;
 
-  /** `rng` is only split, never advanced, so the caller's generator is left untouched. */
-  constructor(split: Split, batchSize: number = DEFAULT_BATCH_SIZE, rng: Rng) {
+  /**
+   * `rng` is only split, never advanced, so the caller's generator is left untouched.
+   * `opts.augment` turns on seeded crop/flip of every training batch (see augment.ts).
+   */
+  constructor(split: Split, batchSize: number = DEFAULT_BATCH_SIZE, rng: Rng, opts: BatcherOptions = {}) {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new UserError(`batch size must be an integer >= 1, got ${batchSize}`);
     }
@@ -55,6 +70,16 @@ export class Batcher {
     this.perm = new Int32Array(split.n);
     this.xBuf = new Float32Array(batchSize * this.features);
     this.yBuf = new Float32Array(batchSize);
+    if (opts.augment) {
+      checkAugmentOptions(opts.augment, opts.augment.shape);
+      if (featureCount(opts.augment.shape) !== this.features) {
+        throw new UserError(
+          `augmentation shape [${opts.augment.shape.join(', ')}] has ${featureCount(opts.augment.shape)} features; ` +
+            `the training split has ${this.features}`,
+        );
+      }
+      this.aug = { opts: opts.augment, raw: new Float32Array(batchSize * this.features) };
+    }
     this.seek(0);
   }
 
@@ -77,10 +102,16 @@ export class Batcher {
     if (this.pos + this.batchSize > this.split.n) this.startEpoch(this.epoch + 1);
     const f = this.features;
     const { x, y } = this.split;
+    const rows = this.aug ? this.aug.raw : this.xBuf;
     for (let i = 0; i < this.batchSize; i++) {
       const src = this.perm[this.pos + i];
-      this.xBuf.set(x.subarray(src * f, src * f + f), i * f);
+      rows.set(x.subarray(src * f, src * f + f), i * f);
       this.yBuf[i] = y[src];
+    }
+    if (this.aug) {
+      const iteration = this.epoch * this.iterationsPerEpoch + this.pos / this.batchSize;
+      const rng = this.rng.split(`augment-${iteration}`);
+      augmentBatch(this.aug.raw, this.batchSize, this.aug.opts.shape, rng, this.aug.opts, this.xBuf);
     }
     this.pos += this.batchSize;
     return { x: this.xBuf, y: this.yBuf, n: this.batchSize, epoch: this.epoch };

