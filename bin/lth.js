@@ -1,11 +1,3 @@
 #!/usr/bin/env node
-// The `lth` command: runs the esbuild bundle made by `npm run build` (npm install runs it).
-import { main } from '../dist/cli/main.js';
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+// The `lth` command: runs the esbuild bundle of src/cli/main-node.ts (npm install builds it).
+import '../dist/cli/main.js';

@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: ['src/cli/main-node.ts'],
   outfile: 'dist/cli/main.js',
   bundle: true,
   platform: 'node',

@@ -13,7 +13,7 @@ export function snapshotWeights(b: Backend, params: Parameter[]): Weights {
 
 /**
  * Writes saved values back into the parameters (all of them must be present with the right
- * sizes), then re-applies each parameter's mask so pruned weights are exactly zero.
+ * sizes). Masks are not applied here: the caller installs the masks it wants next.
  */
 export function restoreWeights(b: Backend, params: Parameter[], w: Weights): void {
   for (const p of params) {
@@ -21,6 +21,5 @@ export function restoreWeights(b: Backend, params: Parameter[], w: Weights): voi
     if (src === undefined) throw new Error(`restoreWeights: no saved values for '${p.name}'`);
     if (src.length !== p.size) throw new Error(`restoreWeights: '${p.name}' has ${src.length} values, expected ${p.size}`);
     b.write(p.tensor.buf, src);
-    if (p.mask !== null) b.mul(p.tensor.buf, p.mask, p.tensor.buf, p.size);
   }
 }

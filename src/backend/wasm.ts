@@ -1,0 +1,222 @@
+/**
+ * The default backend: the AssemblyScript SIMD kernels of assembly/ (build/lth.wasm). Buffers
+ * live in the module's linear memory, so a kernel call passes pointers and copies nothing.
+ */
+import type { AdamArgs, Backend, Buf, GemmLayout, SgdArgs } from './backend.ts';
+import { need } from './check.ts';
+import { Arena, Heap } from './wasm-heap.ts';
+
+/** The exports of build/lth.wasm (pointers are byte offsets; bools are 0/1). */
+interface Kernels {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  gemm_f32_nn(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
+  gemm_f32_nt(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
+  gemm_f32_tn(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
+  fill_f32(y: number, value: number, n: number): void;
+  copy_f32(x: number, y: number, n: number): void;
+  axpy_f32(a: number, x: number, y: number, n: number): void;
+  scale_f32(x: number, s: number, y: number, n: number): void;
+  mul_f32(x: number, y: number, z: number, n: number): void;
+  add_f32(x: number, y: number, z: number, n: number): void;
+  relu_f32(x: number, y: number, n: number): void;
+  relu_backward_f32(y: number, dy: number, dx: number, n: number, acc: number): void;
+  sum_f32(x: number, n: number): number;
+  sum_squares_f32(x: number, n: number): number;
+  bias_act_f32(x: number, bias: number, y: number, m: number, n: number, relu: number): void;
+  col_sum_f32(dy: number, db: number, m: number, n: number, acc: number): void;
+  softmax_xent_f32(logits: number, labels: number, m: number, c: number, dlogits: number): number;
+  count_correct_f32(logits: number, labels: number, m: number, c: number): number;
+  adam_f32(w: number, g: number, m1: number, m2: number, mask: number, n: number,
+    lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number, wd: number): void;
+  sgd_f32(w: number, g: number, vel: number, mask: number, n: number,
+    lr: number, mu: number, wd: number, nesterov: number): void;
+}
+
+/** A wasm-backend buffer: `length` f32 elements at byte offset `ptr` of linear memory. */
+export class WasmBuf implements Buf {
+  /** False once freed. */
+  live = true;
+  /** Arena epoch for scratch buffers (valid until the next reset); -1 for persistent ones. */
+  constructor(readonly ptr: number, readonly length: number, readonly epoch: number) {}
+}
+
+/** Reads build/lth.wasm from disk (Node only; a browser passes the bytes to createWasmBackend). */
+export async function readWasmFile(): Promise<Uint8Array<ArrayBuffer>> {
+  const { readFile } = await import('node:fs/promises');
+  const url = new URL('../../build/lth.wasm', import.meta.url);
+  try {
+    return new Uint8Array(await readFile(url));
+  } catch (err) {
+    throw new Error(`cannot read ${url.pathname} (${(err as Error).message}); run \`npm run build:wasm\``);
+  }
+}
+
+/** Instantiates the kernel module from `bytes`, or from build/lth.wasm when omitted. */
+export async function createWasmBackend(bytes?: BufferSource): Promise<WasmBackend> {
+  const source = bytes ?? (await readWasmFile());
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(source), {});
+  return new WasmBackend(instance.exports as unknown as Kernels);
+}
+
+/** The wasm SIMD backend; construct it with createWasmBackend(). */
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  private readonly heap: Heap;
+  private readonly arena: Arena;
+  private view: Float32Array;
+
+  constructor(private readonly k: Kernels) {
+    this.heap = new Heap(k.memory, k.heapBase());
+    this.arena = new Arena(this.heap);
+    this.view = new Float32Array(k.memory.buffer);
+  }
+
+  // The Float32Array view over memory, re-made when memory.grow has replaced the buffer.
+  private f32(): Float32Array {
+    if (this.view.buffer !== this.k.memory.buffer) this.view = new Float32Array(this.k.memory.buffer);
+    return this.view;
+  }
+
+  // Pointer of a buffer this backend owns and that is still valid.
+  private p(b: Buf): number {
+    if (!(b instanceof WasmBuf)) throw new Error('wasm backend: buffer belongs to another backend');
+    if (!b.live) throw new Error('wasm backend: buffer used after free()');
+    if (b.epoch >= 0 && b.epoch !== this.arena.epoch) {
+      throw new Error('wasm backend: scratch buffer used after resetScratch()');
+    }
+    return b.ptr;
+  }
+
+  alloc(n: number): Buf {
+    const ptr = this.heap.alloc(n * 4);
+    this.f32().fill(0, ptr >> 2, (ptr >> 2) + n);
+    return new WasmBuf(ptr, n, -1);
+  }
+  free(b: Buf): void {
+    const ptr = this.p(b);
+    if ((b as WasmBuf).epoch >= 0) throw new Error('wasm backend: free() of a scratch buffer');
+    this.heap.release(ptr);
+    (b as WasmBuf).live = false;
+  }
+  scratch(n: number): Buf {
+    const ptr = this.arena.take(n * 4);
+    this.f32().fill(0, ptr >> 2, (ptr >> 2) + n);
+    return new WasmBuf(ptr, n, this.arena.epoch);
+  }
+  resetScratch(): void {
+    this.arena.reset();
+  }
+  read(b: Buf, out?: Float32Array): Float32Array {
+    const start = this.p(b) >> 2;
+    const dst = out ?? new Float32Array(b.length);
+    if (dst.length !== b.length) throw new RangeError(`read: out has ${dst.length} elements, buffer ${b.length}`);
+    dst.set(this.f32().subarray(start, start + b.length));
+    return dst;
+  }
+  write(b: Buf, src: ArrayLike<number>, offset = 0): void {
+    const start = this.p(b) >> 2;
+    if (offset < 0 || offset + src.length > b.length) {
+      throw new RangeError(`write: ${src.length} elements at offset ${offset} overflow a buffer of ${b.length}`);
+    }
+    this.f32().set(src, start + offset);
+  }
+  memoryBytes(): number {
+    return this.k.memory.buffer.byteLength;
+  }
+
+  fill(y: Buf, value: number, n: number): void {
+    need(y, n, 'fill y');
+    this.k.fill_f32(this.p(y), value, n);
+  }
+  copy(x: Buf, y: Buf, n: number): void {
+    need(x, n, 'copy x');
+    need(y, n, 'copy y');
+    this.k.copy_f32(this.p(x), this.p(y), n);
+  }
+  axpy(a: number, x: Buf, y: Buf, n: number): void {
+    need(x, n, 'axpy x');
+    need(y, n, 'axpy y');
+    this.k.axpy_f32(a, this.p(x), this.p(y), n);
+  }
+  scale(x: Buf, s: number, y: Buf, n: number): void {
+    need(x, n, 'scale x');
+    need(y, n, 'scale y');
+    this.k.scale_f32(this.p(x), s, this.p(y), n);
+  }
+  mul(x: Buf, y: Buf, z: Buf, n: number): void {
+    need(x, n, 'mul x');
+    need(y, n, 'mul y');
+    need(z, n, 'mul z');
+    this.k.mul_f32(this.p(x), this.p(y), this.p(z), n);
+  }
+  add(x: Buf, y: Buf, z: Buf, n: number): void {
+    need(x, n, 'add x');
+    need(y, n, 'add y');
+    need(z, n, 'add z');
+    this.k.add_f32(this.p(x), this.p(y), this.p(z), n);
+  }
+  relu(x: Buf, y: Buf, n: number): void {
+    need(x, n, 'relu x');
+    need(y, n, 'relu y');
+    this.k.relu_f32(this.p(x), this.p(y), n);
+  }
+  reluBackward(y: Buf, dy: Buf, dx: Buf, n: number, accumulate: boolean): void {
+    need(y, n, 'reluBackward y');
+    need(dy, n, 'reluBackward dy');
+    need(dx, n, 'reluBackward dx');
+    this.k.relu_backward_f32(this.p(y), this.p(dy), this.p(dx), n, accumulate ? 1 : 0);
+  }
+  sum(x: Buf, n: number): number {
+    need(x, n, 'sum x');
+    return this.k.sum_f32(this.p(x), n);
+  }
+  sumSquares(x: Buf, n: number): number {
+    need(x, n, 'sumSquares x');
+    return this.k.sum_squares_f32(this.p(x), n);
+  }
+
+  gemm(layout: GemmLayout, m: number, n: number, k: number, a: Buf, b: Buf, c: Buf, accumulate: boolean): void {
+    need(a, m * k, `gemm ${layout} a`);
+    need(b, k * n, `gemm ${layout} b`);
+    need(c, m * n, `gemm ${layout} c`);
+    const f = layout === 'nn' ? this.k.gemm_f32_nn : layout === 'nt' ? this.k.gemm_f32_nt : this.k.gemm_f32_tn;
+    f(m, n, k, this.p(a), this.p(b), this.p(c), accumulate ? 1 : 0);
+  }
+  biasAct(x: Buf, bias: Buf, y: Buf, m: number, n: number, relu: boolean): void {
+    need(x, m * n, 'biasAct x');
+    need(bias, n, 'biasAct bias');
+    need(y, m * n, 'biasAct y');
+    this.k.bias_act_f32(this.p(x), this.p(bias), this.p(y), m, n, relu ? 1 : 0);
+  }
+  colSum(dy: Buf, db: Buf, m: number, n: number, accumulate: boolean): void {
+    need(dy, m * n, 'colSum dy');
+    need(db, n, 'colSum db');
+    this.k.col_sum_f32(this.p(dy), this.p(db), m, n, accumulate ? 1 : 0);
+  }
+
+  softmaxXent(logits: Buf, labels: Buf, m: number, c: number, dlogits: Buf | null): number {
+    need(logits, m * c, 'softmaxXent logits');
+    need(labels, m, 'softmaxXent labels');
+    if (dlogits) need(dlogits, m * c, 'softmaxXent dlogits');
+    return this.k.softmax_xent_f32(this.p(logits), this.p(labels), m, c, dlogits ? this.p(dlogits) : 0);
+  }
+  countCorrect(logits: Buf, labels: Buf, m: number, c: number): number {
+    need(logits, m * c, 'countCorrect logits');
+    need(labels, m, 'countCorrect labels');
+    return this.k.count_correct_f32(this.p(logits), this.p(labels), m, c);
+  }
+
+  adam(w: Buf, g: Buf, m1: Buf, m2: Buf, mask: Buf | null, n: number, o: AdamArgs): void {
+    for (const [b, s] of [[w, 'w'], [g, 'g'], [m1, 'm1'], [m2, 'm2']] as const) need(b, n, `adam ${s}`);
+    if (mask) need(mask, n, 'adam mask');
+    this.k.adam_f32(this.p(w), this.p(g), this.p(m1), this.p(m2), mask ? this.p(mask) : 0, n,
+      o.lr, o.beta1, o.beta2, o.eps, o.bc1, o.bc2, o.weightDecay);
+  }
+  sgd(w: Buf, g: Buf, vel: Buf, mask: Buf | null, n: number, o: SgdArgs): void {
+    for (const [b, s] of [[w, 'w'], [g, 'g'], [vel, 'vel']] as const) need(b, n, `sgd ${s}`);
+    if (mask) need(mask, n, 'sgd mask');
+    this.k.sgd_f32(this.p(w), this.p(g), this.p(vel), mask ? this.p(mask) : 0, n,
+      o.lr, o.momentum, o.weightDecay, o.nesterov ? 1 : 0);
+  }
+}

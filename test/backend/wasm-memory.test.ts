@@ -1,0 +1,94 @@
+// The wasm backend's memory: persistent free-list allocator, step arena, views after growth.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { WasmBuf, createWasmBackend } from '../../src/backend/wasm.ts';
+import { createBackend, backendNames } from '../../src/backend/index.ts';
+import { UserError } from '../../src/util/errors.ts';
+
+const ptr = (b: unknown): number => (b as WasmBuf).ptr;
+
+test('alloc is 16-byte aligned and zero-filled, also when reusing freed memory', async () => {
+  const b = await createWasmBackend();
+  const x = b.alloc(1000);
+  assert.is(ptr(x) % 16, 0);
+  b.fill(x, 7, 1000);
+  b.free(x);
+  const y = b.alloc(1000);
+  assert.is(ptr(y), ptr(x), 'first fit reuses the freed block');
+  assert.ok(b.read(y).every((v) => v === 0), 'reused memory is zeroed');
+  const s = b.scratch(3);
+  assert.is(ptr(s) % 16, 0);
+  assert.equal(Array.from(b.read(s)), [0, 0, 0]);
+});
+
+test('free coalesces neighbours; double free and use after free throw', async () => {
+  const b = await createWasmBackend();
+  const a = b.alloc(100), c = b.alloc(100), d = b.alloc(100);
+  const bytes = b.memoryBytes();
+  b.free(a);
+  b.free(c);
+  const big = b.alloc(200); // fits only in a+c merged (each rounds to 400 bytes)
+  assert.is(ptr(big), ptr(a));
+  assert.is(b.memoryBytes(), bytes, 'no growth');
+  assert.throws(() => b.free(a), /after free/);
+  assert.throws(() => b.read(c), /after free/);
+  b.free(d);
+  b.free(big);
+  assert.throws(() => b.free(b.scratch(4)), /scratch/);
+});
+
+test('scratch reset keeps memory flat over 10,000 steps', async () => {
+  const b = await createWasmBackend();
+  const params = b.alloc(50_000);
+  const step = (i: number): void => {
+    // More than the first 1 MiB chunk, so step 1 spills into a second chunk that reset merges.
+    const acts = [150_000, 120_000, 17, 5, 3_001].map((n) => b.scratch(n));
+    b.fill(acts[0], i, 150_000);
+    b.fill(acts[3], i, 5);
+    if (i % 500 === 7) b.free(b.alloc(2_000)); // occasional persistent churn between steps
+    b.resetScratch();
+  };
+  step(0);
+  const flat = b.memoryBytes();
+  const [s0, s1] = [b.scratch(150_000), b.scratch(120_000)];
+  assert.is(ptr(s1), ptr(s0) + 600_000, 'after reset the spilled chunks are merged into one');
+  b.resetScratch();
+  for (let i = 1; i < 10_000; i++) {
+    step(i);
+    if (b.memoryBytes() !== flat) assert.unreachable(`memory grew at step ${i}: ${flat} -> ${b.memoryBytes()}`);
+  }
+  const s = b.scratch(5);
+  assert.equal(Array.from(b.read(s)), [0, 0, 0, 0, 0], 'scratch is zero-filled after reuse');
+  b.resetScratch();
+  assert.throws(() => b.read(s), /resetScratch/);
+  b.free(params);
+});
+
+test('buffers written before memory.grow read back intact; kernels work on both sides', async () => {
+  const b = await createWasmBackend();
+  const x = b.alloc(5);
+  b.write(x, [1, 2, 3, 4, 5]);
+  const before = b.memoryBytes();
+  const huge = b.alloc(8 << 20); // 32 MiB forces memory.grow
+  assert.ok(b.memoryBytes() > before);
+  assert.equal(Array.from(b.read(x)), [1, 2, 3, 4, 5]);
+  b.write(huge, [9, 8, 7], (8 << 20) - 3);
+  b.copy(x, huge, 5);
+  assert.equal(Array.from(b.read(huge).subarray(0, 5)), [1, 2, 3, 4, 5]);
+  assert.equal(Array.from(b.read(huge).subarray((8 << 20) - 3)), [9, 8, 7]);
+  assert.is(b.sum(huge, 8 << 20), 15 + 24);
+});
+
+test('createBackend: known names work, an unknown name is a UserError listing the valid ones', async () => {
+  assert.equal(backendNames, ['wasm', 'js']);
+  for (const name of backendNames) assert.is((await createBackend(name)).name, name);
+  try {
+    await createBackend('cuda');
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.instance(err, UserError);
+    assert.match((err as Error).message, /"cuda".*wasm, js/);
+  }
+});
+
+test.run();
