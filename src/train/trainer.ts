@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
 import { softmaxCrossEntropy } from '../autograd/ops/loss.ts';
-import { evalCtx, trainCtx } from '../autograd/tape.ts';
+import { type Ctx, evalCtx, trainCtx } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import { Batcher, evalBatches } from '../data/batcher.ts';
 import type { Dataset, Split } from '../data/dataset.ts';
@@ -67,6 +67,25 @@ export function evaluate(b: Backend, model: Module, split: Split, features: numb
 }
 
 /**
+ * One optimisation step on a batch (x: n rows of `features`, y: n labels): resets the step
+ * arena, runs forward and backward on the tape, updates the parameters. Returns the loss.
+ */
+export function trainStep(ctx: Ctx, model: Module, params: Parameter[], opt: Optimizer, xs: Float32Array, ys: Float32Array, n: number, features: number, lr: number): number {
+  const b = ctx.backend;
+  b.resetScratch();
+  for (const p of params) p.tensor.gradWritten = false;
+  const x = new Tensor([n, features], b.scratch(n * features), false);
+  b.write(x.buf, xs);
+  const labels = b.scratch(n);
+  b.write(labels, ys);
+  const logits = model.forward(ctx, x);
+  const loss = softmaxCrossEntropy(ctx, logits, labels);
+  ctx.tape!.backward();
+  opt.step(lr);
+  return loss;
+}
+
+/**
  * Trains `model` with `opt`, yielding progress events; returns the evaluations, the
  * early-stop record and the requested weight snapshots. Deterministic given the rngs.
  */
@@ -91,18 +110,9 @@ export function* train(
   const t0 = performance.now();
   let evalMs = 0;
   for (let it = 1; it <= opts.iterations; it++) {
-    b.resetScratch();
-    for (const p of params) p.tensor.gradWritten = false;
     const batch = batcher.next();
-    const x = new Tensor([batch.n, features], b.scratch(batch.n * features), false);
-    b.write(x.buf, batch.x);
-    const labels = b.scratch(batch.n);
-    b.write(labels, batch.y);
-    const logits = model.forward(ctx, x);
-    lossSum += softmaxCrossEntropy(ctx, logits, labels);
+    lossSum += trainStep(ctx, model, params, opt, batch.x, batch.y, batch.n, features, opts.lr(it));
     lossCount++;
-    ctx.tape!.backward();
-    opt.step(opts.lr(it));
     if (wanted.has(it)) snapshots.set(it, snapshotWeights(b, params));
     if (it % opts.evalEvery === 0 || it === opts.iterations) {
       const e0 = performance.now();
