@@ -1,3 +1,4 @@
+import { benchCommand } from './cmd-bench.ts';
 import { listCommands } from './cmd-list.ts';
 import { presetCommands } from './cmd-presets.ts';
 import { runCommand } from './cmd-run.ts';
@@ -16,5 +17,6 @@ export const commands: Record<string, Command> = {
   train: trainCommand,
   run: runCommand,
   ...presetCommands,
+  bench: benchCommand,
   ...listCommands,
 };

@@ -22,6 +22,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function usage(): string {
-  const lines = Object.entries(commands).map(([n, c]) => `  lth ${c.usage.padEnd(70)} ${c.summary}`);
+  const lines = Object.values(commands).map((c) => `  lth ${c.usage}\n      ${c.summary}`);
   return `lth — lottery ticket experiments on WebAssembly SIMD\n\nUsage:\n${lines.join('\n')}\n`;
 }

@@ -1,0 +1,39 @@
+import { UserError } from '../util/errors.ts';
+import { numFlag, parse } from './args.ts';
+import type { Command } from './commands.ts';
+
+/** What `lth bench` can measure; each loads its benchmark (and tfjs) only when asked. */
+const suites: Record<string, { summary: string; run(json: boolean, seconds: number): Promise<void> }> = {
+  train: {
+    summary: 'LeNet-300-100 training steps/s: lth wasm vs tfjs-backend-wasm (and the js reference)',
+    async run(json, seconds) {
+      const { printTrainBench, runTrainBench } = await import('../../bench/train.ts');
+      const r = await runTrainBench({ seconds });
+      if (json) console.log(JSON.stringify({ lth: r.lth, tfjsWasm: r.tfjsWasm, ratio: r.ratio, js: r.js, batch: r.batch }));
+      else printTrainBench(r);
+    },
+  },
+  gemm: {
+    summary: 'GEMM GFLOP/s on the LeNet shapes, NN/NT/TN: lth wasm vs tfjs-backend-wasm',
+    async run(json, seconds) {
+      const { printGemmPeerRows, runGemmPeerBench } = await import('../../bench/gemm-peers.ts');
+      const rows = await runGemmPeerBench({ seconds: seconds / 5 });
+      if (json) console.log(JSON.stringify({ rows }));
+      else printGemmPeerRows(rows);
+    },
+  },
+};
+
+/** `lth bench <suite>`: runs one benchmark suite. */
+export const benchCommand: Command = {
+  usage: `bench <${Object.keys(suites).join('|')}> [--seconds S] [--json]`,
+  summary: 'benchmarks against tfjs-backend-wasm, side by side in one process',
+  async run(argv) {
+    const { values, positionals } = parse('bench', argv, { json: { type: 'boolean', default: false }, seconds: { type: 'string' } });
+    const name = positionals[0];
+    const suite = name !== undefined && Object.hasOwn(suites, name) ? suites[name] : undefined;
+    if (suite === undefined) throw new UserError(`lth bench: expected a suite, one of ${Object.keys(suites).join(', ')}; got ${name === undefined ? 'none' : `'${name}'`}`);
+    await suite.run(Boolean(values.json), numFlag(values, 'seconds', 1.5));
+    return 0;
+  },
+};
