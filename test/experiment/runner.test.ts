@@ -21,7 +21,6 @@ const tiny = {
   pruning: { rounds: 3, rates: { default: 0.5, output: 0.2 } },
   branches: ['ticket', 'reinit', 'randomPrune'],
   trials: 2,
-  backend: 'js',
 };
 
 /** The summary without wall-clock fields, the only ones that differ between runs. */
