@@ -1,7 +1,6 @@
 import type { Masks } from '../prune/masks.ts';
 import { fullMasks } from '../prune/masks.ts';
 import { magnitudeScores, pruneGlobal, pruneLayerwise } from '../prune/magnitude.ts';
-import { randomMasksLike } from '../prune/random.ts';
 import type { Weights } from '../train/state.ts';
 import type { EvalRecord } from '../train/trainer.ts';
 import { Rng } from '../util/rng.ts';
@@ -21,6 +20,8 @@ export interface PieceResult {
   wallSeconds: number;
   stepsPerSecond: number;
   evals: EvalRecord[];
+  /** Branch-specific results (e.g. the instability barrier). */
+  extras?: Record<string, unknown>;
 }
 
 /** The seed of trial t. */
@@ -57,14 +58,4 @@ export function nextMask(cfg: ExperimentConfig, round: number, prev: Masks, trai
   const eff: Record<string, number> = {};
   for (const [k, r] of Object.entries(rates)) eff[k] = compound(r);
   return pruneLayerwise(scores, base, eff);
-}
-
-/** The mask a branch trains with: the ticket's, or a random one of the same per-layer sizes. */
-export function branchMask(branch: BranchName, ticketMask: Masks, rng: Rng): Masks {
-  return branch === 'randomPrune' ? randomMasksLike(ticketMask, rng) : ticketMask;
-}
-
-/** Every branch trained in a round: only the ticket (the dense network) in round 0. */
-export function branchesOf(cfg: ExperimentConfig, round: number): BranchName[] {
-  return round === 0 ? ['ticket'] : cfg.branches;
 }

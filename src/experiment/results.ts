@@ -1,6 +1,7 @@
 import type { BranchName, ExperimentConfig } from './config.ts';
 import { readJsonIfExists, writeFileAtomic, writeJsonAtomic } from './io/atomic.ts';
-import { type PieceResult, branchesOf } from './pieces.ts';
+import { branchesOf } from './branches/registry.ts';
+import type { PieceResult } from './pieces.ts';
 import { summarizeTrials } from './report/summarize.ts';
 import type { MetricRow, RoundSummary, Summary } from './report/types.ts';
 import type { RunDir } from './store.ts';

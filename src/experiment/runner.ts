@@ -1,29 +1,21 @@
 import { mkdirSync } from 'node:fs';
-import type { Backend } from '../backend/backend.ts';
 import { createBackend } from '../backend/index.ts';
-import type { Dataset } from '../data/dataset.ts';
 import { loadDataset } from '../data/registry.ts';
-import { initParameters } from '../nn/module.ts';
 import { makeOptimizer } from '../optim/optimizer.ts';
-import { applyMasks, prunableParams } from '../prune/apply.ts';
+import { prunableParams } from '../prune/apply.ts';
 import { type Masks, density, fullMasks } from '../prune/masks.ts';
 import { resolveRates } from '../prune/rates.ts';
-import { type Network, buildNetwork } from '../train/setup.ts';
-import { type Weights, restoreWeights, snapshotWeights } from '../train/state.ts';
-import { train } from '../train/trainer.ts';
-import { type BranchName, type ExperimentConfig, optimizerConfig } from './config.ts';
-import { readJsonIfExists, writeJsonAtomic } from './io/atomic.ts';
-import { type PieceResult, branchMask, branchesOf, nextMask, trialRngs, trialSeed } from './pieces.ts';
-import { RunDir, exists, loadMasks, loadWeights, saveMasks, saveWeights } from './store.ts';
-import { writeResults } from './results.ts';
+import { buildNetwork } from '../train/setup.ts';
 import { UserError } from '../util/errors.ts';
+import { branches, branchesOf } from './branches/registry.ts';
+import type { PieceContext, RunEvent } from './branches/context.ts';
+import { type ExperimentConfig, optimizerConfig } from './config.ts';
+import { readJsonIfExists, writeJsonAtomic } from './io/atomic.ts';
+import { nextMask, trialRngs } from './pieces.ts';
+import { writeResults } from './results.ts';
+import { RunDir, exists, loadMasks, loadWeights, saveMasks } from './store.ts';
 
-/** Progress of a run, yielded to the caller (the CLI draws it). */
-export type RunEvent =
-  | { kind: 'start'; totalPieces: number; donePieces: number }
-  | { kind: 'piece'; round: number; trial: number; branch: BranchName; weightsRemaining: number; skipped: boolean }
-  | { kind: 'iteration'; iteration: number; total: number; testAccuracy?: number }
-  | { kind: 'pieceDone'; result: PieceResult };
+export type { RunEvent } from './branches/context.ts';
 
 /**
  * Runs (or resumes) an IMP experiment into `outDir`. Each (round, trial, branch) piece is
@@ -36,16 +28,17 @@ export async function* runExperiment(cfg: ExperimentConfig, outDir: string): Asy
   if (saved !== undefined && JSON.stringify(saved) !== JSON.stringify(cfg)) {
     throw new UserError(`${dir.config} holds a different config: resume with the same settings, or pass another --out directory`);
   }
-  if (saved === undefined) writeJsonAtomic(dir.config, cfg);
   if (cfg.pruning.rewindIteration >= cfg.iterations) {
     throw new UserError(`config field 'pruning.rewindIteration': expected less than iterations (${cfg.iterations}), got ${cfg.pruning.rewindIteration}`);
   }
+  if (saved === undefined) writeJsonAtomic(dir.config, cfg);
   const b = await createBackend(cfg.backend);
   const data = await loadDataset(cfg.dataset);
   const net = buildNetwork(b, cfg.model, data, trialRngs(cfg, 0, 0, 'ticket').init, { dropout: cfg.dropout, widthMultiplier: cfg.widthMultiplier });
   const prunable = prunableParams(net.params);
   const rates = resolveRates(cfg.pruning.rates, prunable.map((p) => ({ name: p.name, shape: p.tensor.shape })));
   const shapes = Object.fromEntries(net.params.map((p) => [p.name, p.tensor.shape]));
+  const sizes = Object.fromEntries(prunable.map((p) => [p.name, p.size]));
   const opt = makeOptimizer(b, net.params, optimizerConfig(cfg.optimizer));
 
   let total = 0;
@@ -60,15 +53,16 @@ export async function* runExperiment(cfg: ExperimentConfig, outDir: string): Asy
   }
   yield { kind: 'start', totalPieces: total, donePieces: done };
 
-  for (let r = 0; r <= cfg.pruning.rounds; r++) {
-    for (let t = 0; t < cfg.trials; t++) {
-      const mask = ticketMask(cfg, dir, r, t, rates, shapes, prunable.map((p) => [p.name, p.size] as const));
-      for (const branch of branchesOf(cfg, r)) {
-        const resultPath = dir.result(r, t, branch);
+  for (let round = 0; round <= cfg.pruning.rounds; round++) {
+    for (let trial = 0; trial < cfg.trials; trial++) {
+      const ticketMask = roundMask(cfg, dir, round, trial, rates, shapes, sizes);
+      for (const branch of branchesOf(cfg, round)) {
+        const resultPath = dir.result(round, trial, branch);
         const skipped = exists(resultPath);
-        yield { kind: 'piece', round: r, trial: t, branch, weightsRemaining: density(mask), skipped };
+        const ctx: PieceContext = { cfg, dir, b, net, data, opt, round, trial, branch, ticketMask, shapes, rates, rng: trialRngs(cfg, trial, round, branch) };
+        yield { kind: 'piece', round, trial, branch, weightsRemaining: density(ticketMask), skipped };
         if (skipped) continue;
-        const result = yield* trainPiece(b, cfg, dir, net, data, opt, r, t, branch, mask, shapes);
+        const result = yield* branches[branch].run(ctx);
         writeJsonAtomic(resultPath, result);
         yield { kind: 'pieceDone', result };
       }
@@ -78,12 +72,12 @@ export async function* runExperiment(cfg: ExperimentConfig, outDir: string): Asy
 }
 
 /** Loads the ticket mask of a round, or computes and saves it (all ones in round 0). */
-function ticketMask(cfg: ExperimentConfig, dir: RunDir, r: number, t: number, rates: Record<string, number>, shapes: Record<string, readonly number[]>, sizes: (readonly [string, number])[]): Masks {
+function roundMask(cfg: ExperimentConfig, dir: RunDir, r: number, t: number, rates: Record<string, number>, shapes: Record<string, readonly number[]>, sizes: Record<string, number>): Masks {
   const path = dir.mask(r, t);
   if (exists(path)) return loadMasks(path);
   let mask: Masks;
   if (r === 0) {
-    mask = fullMasks(Object.fromEntries(sizes));
+    mask = fullMasks(sizes);
   } else {
     const prev = loadMasks(dir.mask(r - 1, t));
     const trained = loadWeights(dir.finalWeights(r - 1, t, 'ticket'));
@@ -92,59 +86,4 @@ function ticketMask(cfg: ExperimentConfig, dir: RunDir, r: number, t: number, ra
   }
   saveMasks(path, mask, shapes);
   return mask;
-}
-
-/** Sets up one branch's starting weights and mask, trains it, and saves what later rounds need. */
-function* trainPiece(
-  b: Backend,
-  cfg: ExperimentConfig,
-  dir: RunDir,
-  net: Network,
-  data: Dataset,
-  opt: ReturnType<typeof makeOptimizer>,
-  r: number,
-  t: number,
-  branch: BranchName,
-  ticket: Masks,
-  shapes: Record<string, readonly number[]>,
-): Generator<RunEvent, PieceResult> {
-  const rng = trialRngs(cfg, t, r, branch);
-  const k = cfg.pruning.rewindIteration;
-  if (r === 0) {
-    initParameters(b, net.params, rng.init);
-  } else if (branch === 'reinit') {
-    initParameters(b, net.params, rng.reinit);
-  } else {
-    restoreWeights(b, net.params, loadWeights(dir.rewind(t)));
-  }
-  const mask = branchMask(branch, ticket, rng.randomMask);
-  applyMasks(b, net.params, mask);
-  opt.reset();
-  const lr = cfg.optimizer.lr;
-  const gen = train(b, net.model, net.params, opt, data, { iterations: cfg.iterations, batchSize: cfg.batchSize, evalEvery: cfg.evalEvery, lr: () => lr, snapshotAt: r === 0 ? [k] : [] }, { data: rng.data, dropout: rng.dropout });
-  let step = gen.next();
-  while (!step.done) {
-    const ev = step.value;
-    if (ev.kind === 'eval') yield { kind: 'iteration', iteration: ev.record.iteration, total: cfg.iterations, testAccuracy: ev.record.testAccuracy };
-    else if (ev.iteration % 50 === 0) yield { kind: 'iteration', iteration: ev.iteration, total: cfg.iterations };
-    step = gen.next();
-  }
-  const res = step.value;
-  const meta = { round: String(r), trial: String(t), branch };
-  if (r === 0) saveWeights(dir.rewind(t), res.snapshots.get(k) as Weights, shapes, { ...meta, iteration: String(k) });
-  if (branch === 'ticket') saveWeights(dir.finalWeights(r, t, branch), snapshotWeights(b, net.params), shapes, meta);
-  return {
-    round: r,
-    trial: t,
-    seed: trialSeed(cfg, t),
-    branch,
-    weightsRemaining: density(mask),
-    earlyStopIteration: res.earlyStop.iteration,
-    testAccuracyAtEarlyStop: res.earlyStop.testAccuracy,
-    valLossAtEarlyStop: res.earlyStop.valLoss,
-    finalTestAccuracy: res.final.testAccuracy,
-    wallSeconds: res.seconds,
-    stepsPerSecond: res.stepsPerSecond,
-    evals: res.evals,
-  };
 }

@@ -27,6 +27,11 @@ export interface TrainOptions {
   evalEvery: number;
   /** Learning rate at a given iteration (constant for the paper's Adam runs). */
   lr: (iteration: number) => number;
+  /**
+   * Resume the schedule at this iteration (late rewinding: a network rewound to iteration k
+   * trains iterations k+1..iterations, with the data order and learning rate of those).
+   */
+  startIteration?: number;
   /** Iterations after which to copy the weights out (rewind points); 0 = before training. */
   snapshotAt?: number[];
   /** Rows per evaluation forward pass. */
@@ -104,12 +109,14 @@ export function* train(
   const snapshots = new Map<number, Weights>();
   const wanted = new Set(opts.snapshotAt ?? []);
   const evals: EvalRecord[] = [];
-  if (wanted.has(0)) snapshots.set(0, snapshotWeights(b, params));
   let lossSum = 0;
   let lossCount = 0;
   const t0 = performance.now();
   let evalMs = 0;
-  for (let it = 1; it <= opts.iterations; it++) {
+  const start = opts.startIteration ?? 0;
+  batcher.seek(start);
+  if (wanted.has(start)) snapshots.set(start, snapshotWeights(b, params));
+  for (let it = start + 1; it <= opts.iterations; it++) {
     const batch = batcher.next();
     lossSum += trainStep(ctx, model, params, opt, batch.x, batch.y, batch.n, features, opts.lr(it));
     lossCount++;
@@ -133,5 +140,5 @@ export function* train(
   const stepSeconds = seconds - evalMs / 1000;
   let earlyStop = evals[0];
   for (const e of evals) if (e.valLoss < earlyStop.valLoss) earlyStop = e;
-  return { evals, earlyStop, final: evals[evals.length - 1], snapshots, seconds, stepsPerSecond: opts.iterations / stepSeconds };
+  return { evals, earlyStop, final: evals[evals.length - 1], snapshots, seconds, stepsPerSecond: (opts.iterations - start) / stepSeconds };
 }

@@ -1,0 +1,105 @@
+import type { Backend } from '../../backend/backend.ts';
+import type { Dataset } from '../../data/dataset.ts';
+import { initParameters } from '../../nn/module.ts';
+import type { Optimizer } from '../../optim/optimizer.ts';
+import { applyMasks } from '../../prune/apply.ts';
+import { type Masks, density } from '../../prune/masks.ts';
+import type { Network } from '../../train/setup.ts';
+import { type Weights, restoreWeights } from '../../train/state.ts';
+import { type TrainOptions, type TrainResult, train } from '../../train/trainer.ts';
+import type { Rng } from '../../util/rng.ts';
+import type { BranchName, ExperimentConfig } from '../config.ts';
+import type { PieceResult } from '../pieces.ts';
+import { trialSeed } from '../pieces.ts';
+import type { RunDir } from '../store.ts';
+import { loadWeights } from '../store.ts';
+
+/** Progress of a run, yielded to the caller (the CLI draws it). */
+export type RunEvent =
+  | { kind: 'start'; totalPieces: number; donePieces: number }
+  | { kind: 'piece'; round: number; trial: number; branch: BranchName; weightsRemaining: number; skipped: boolean }
+  | { kind: 'iteration'; iteration: number; total: number; testAccuracy?: number }
+  | { kind: 'pieceDone'; result: PieceResult };
+
+/** Everything a branch needs to train one piece (one round of one trial). */
+export interface PieceContext {
+  cfg: ExperimentConfig;
+  dir: RunDir;
+  b: Backend;
+  net: Network;
+  data: Dataset;
+  opt: Optimizer;
+  round: number;
+  trial: number;
+  branch: BranchName;
+  /** The IMP ticket's mask in this round (all ones in round 0). */
+  ticketMask: Masks;
+  /** Per-parameter shapes, for saving weights and masks. */
+  shapes: Record<string, readonly number[]>;
+  /** Per-layer pruning rates resolved from the config. */
+  rates: Record<string, number>;
+  rng: { init: Rng; reinit: Rng; randomMask: Rng; data: Rng; dropout: Rng };
+}
+
+/** Where a piece's weights start: the trial's init, a fresh init, or saved values. */
+export type Start = { kind: 'init' } | { kind: 'reinit' } | { kind: 'weights'; weights: Weights };
+
+/** The rewind weights of the trial (saved after its dense round 0). */
+export function rewindWeights(ctx: PieceContext): Weights {
+  return loadWeights(ctx.dir.rewind(ctx.trial));
+}
+
+/** The iteration training resumes at: the rewind point for pruned rounds (late rewinding). */
+export function startIteration(ctx: PieceContext): number {
+  return ctx.round === 0 ? 0 : ctx.cfg.pruning.rewindIteration;
+}
+
+/**
+ * Sets the network's weights and mask, resets the optimizer, and trains, yielding progress.
+ * `extra` may override the data rng (a second data order) or add snapshots.
+ */
+export function* trainFrom(ctx: PieceContext, start: Start, mask: Masks, extra: Partial<TrainOptions> & { data?: Rng } = {}): Generator<RunEvent, TrainResult> {
+  const { b, net, cfg } = ctx;
+  if (start.kind === 'init') initParameters(b, net.params, ctx.rng.init);
+  else if (start.kind === 'reinit') initParameters(b, net.params, ctx.rng.reinit);
+  else restoreWeights(b, net.params, start.weights);
+  applyMasks(b, net.params, mask);
+  ctx.opt.reset();
+  const lr = cfg.optimizer.lr;
+  const { data, ...trainExtra } = extra;
+  const opts: TrainOptions = { iterations: cfg.iterations, batchSize: cfg.batchSize, evalEvery: cfg.evalEvery, lr: () => lr, startIteration: startIteration(ctx), ...trainExtra };
+  const gen = train(b, net.model, net.params, ctx.opt, ctx.data, opts, { data: data ?? ctx.rng.data, dropout: ctx.rng.dropout });
+  let step = gen.next();
+  while (!step.done) {
+    const ev = step.value;
+    if (ev.kind === 'eval') yield { kind: 'iteration', iteration: ev.record.iteration, total: cfg.iterations, testAccuracy: ev.record.testAccuracy };
+    else if (ev.iteration % 50 === 0) yield { kind: 'iteration', iteration: ev.iteration, total: cfg.iterations };
+    step = gen.next();
+  }
+  return step.value;
+}
+
+/** The result record of a trained piece. */
+export function pieceResult(ctx: PieceContext, mask: Masks, res: TrainResult, extras?: Record<string, unknown>): PieceResult {
+  return {
+    round: ctx.round,
+    trial: ctx.trial,
+    seed: trialSeed(ctx.cfg, ctx.trial),
+    branch: ctx.branch,
+    weightsRemaining: density(mask),
+    earlyStopIteration: res.earlyStop.iteration,
+    testAccuracyAtEarlyStop: res.earlyStop.testAccuracy,
+    valLossAtEarlyStop: res.earlyStop.valLoss,
+    finalTestAccuracy: res.final.testAccuracy,
+    wallSeconds: res.seconds,
+    stepsPerSecond: res.stepsPerSecond,
+    evals: res.evals,
+    ...(extras ? { extras } : {}),
+  };
+}
+
+/** Installs saved weights and a mask without training (for evaluation-only branches). */
+export function loadInto(ctx: PieceContext, w: Weights, mask: Masks): void {
+  restoreWeights(ctx.b, ctx.net.params, w);
+  applyMasks(ctx.b, ctx.net.params, mask);
+}

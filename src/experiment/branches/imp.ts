@@ -1,0 +1,46 @@
+import { snapshotWeights } from '../../train/state.ts';
+import type { Weights } from '../../train/state.ts';
+import { randomMasksLike } from '../../prune/random.ts';
+import type { PieceResult } from '../pieces.ts';
+import { saveWeights } from '../store.ts';
+import { type PieceContext, type RunEvent, pieceResult, rewindWeights, trainFrom } from './context.ts';
+import type { BranchSpec } from './spec.ts';
+
+/**
+ * The winning ticket: round 0 trains the dense network from init and saves the rewind point;
+ * later rounds rewind the survivors of the round's mask to it and train again.
+ */
+export const ticketBranch: BranchSpec = {
+  description: 'IMP winning ticket: survivors rewound to their weights at the rewind iteration',
+  inRoundZero: true,
+  *run(ctx: PieceContext): Generator<RunEvent, PieceResult> {
+    const k = ctx.cfg.pruning.rewindIteration;
+    const dense = ctx.round === 0;
+    const res = yield* trainFrom(ctx, dense ? { kind: 'init' } : { kind: 'weights', weights: rewindWeights(ctx) }, ctx.ticketMask, dense ? { snapshotAt: [k] } : {});
+    const meta = { round: String(ctx.round), trial: String(ctx.trial), branch: 'ticket' };
+    if (dense) saveWeights(ctx.dir.rewind(ctx.trial), res.snapshots.get(k) as Weights, ctx.shapes, { ...meta, iteration: String(k) });
+    saveWeights(ctx.dir.finalWeights(ctx.round, ctx.trial, 'ticket'), snapshotWeights(ctx.b, ctx.net.params), ctx.shapes, meta);
+    return pieceResult(ctx, ctx.ticketMask, res);
+  },
+};
+
+/** Control: the ticket's mask with a fresh random initialisation. */
+export const reinitBranch: BranchSpec = {
+  description: 'control: the ticket\'s mask, randomly re-initialised',
+  inRoundZero: false,
+  *run(ctx) {
+    const res = yield* trainFrom(ctx, { kind: 'reinit' }, ctx.ticketMask);
+    return pieceResult(ctx, ctx.ticketMask, res);
+  },
+};
+
+/** Control: a random mask with the ticket's per-layer counts, from the rewind weights. */
+export const randomPruneBranch: BranchSpec = {
+  description: 'control: a random mask of the ticket\'s per-layer sizes, original init',
+  inRoundZero: false,
+  *run(ctx) {
+    const mask = randomMasksLike(ctx.ticketMask, ctx.rng.randomMask);
+    const res = yield* trainFrom(ctx, { kind: 'weights', weights: rewindWeights(ctx) }, mask);
+    return pieceResult(ctx, mask, res);
+  },
+};
