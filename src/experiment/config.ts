@@ -2,7 +2,7 @@ import type { OptimizerConfig } from '../optim/optimizer.ts';
 import { type Schema, bool, defaults, int, num, numMap, record, str, strList, validate } from './schema.ts';
 
 /** The control branches trained beside (or instead of) the ticket at each round. */
-export const branchNames = ['ticket', 'reinit', 'randomPrune'] as const;
+export const branchNames = ['ticket', 'reinit', 'randomPrune', 'instability'] as const;
 /** A branch name. */
 export type BranchName = (typeof branchNames)[number];
 
@@ -79,7 +79,7 @@ export const experimentSchema: Schema<ExperimentConfig> = {
   evalEvery: int(100, 'evaluate on validation and test every N iterations', 1),
   optimizer: record(optimizerSchema, 'optimizer settings'),
   pruning: record(pruningSchema, 'pruning settings'),
-  branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], 'branches per round: ticket, reinit (same mask, fresh init), randomPrune (random mask, same sizes)', branchNames),
+  branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], 'branches per round: ticket, reinit (same mask, fresh init), randomPrune (random mask, same sizes), instability (linear mode connectivity)', branchNames),
   trials: int(1, 'independent trials (seeds seed, seed+1, ...)', 1, 100),
   seed: int(1, 'base seed', 0),
 };
@@ -87,7 +87,8 @@ export const experimentSchema: Schema<ExperimentConfig> = {
 /** Validates a parsed config against the schema; defaults fill what is missing. */
 export function resolveConfig(value: unknown): ExperimentConfig {
   const c = validate(experimentSchema, value);
-  if (!c.branches.includes('ticket')) c.branches.unshift('ticket');
+  // the ticket runs first in every round: later branches read its rewind point and mask chain
+  c.branches = ['ticket', ...c.branches.filter((b) => b !== 'ticket')];
   return c;
 }
 

@@ -38,6 +38,7 @@ export function buildSummary(cfg: ExperimentConfig, pieces: PieceResult[]): Summ
           valLossAtEarlyStop: p.valLossAtEarlyStop,
           finalTestAccuracy: p.finalTestAccuracy,
           wallSeconds: p.wallSeconds,
+          ...numericExtras(p.extras),
         })),
       );
     }
@@ -64,4 +65,12 @@ export function writeResults(cfg: ExperimentConfig, dir: RunDir): Summary {
   writeJsonAtomic(dir.summary, summary);
   writeFileAtomic(dir.metrics, metricRows(pieces).map((m) => JSON.stringify(m)).join('\n') + '\n');
   return summary;
+}
+
+/** The numeric entries of a piece's extras (what the summary aggregates over trials). */
+function numericExtras(extras: Record<string, unknown> | undefined): { extras?: Record<string, number> } {
+  if (extras === undefined) return {};
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(extras)) if (typeof v === 'number') out[k] = v;
+  return Object.keys(out).length > 0 ? { extras: out } : {};
 }

@@ -1,5 +1,6 @@
 import type { BranchName, ExperimentConfig } from '../config.ts';
 import { randomPruneBranch, reinitBranch, ticketBranch } from './imp.ts';
+import { instabilityBranch } from './instability.ts';
 import type { BranchSpec } from './spec.ts';
 
 /** Every branch by name; typed against the config's list so the two cannot drift. */
@@ -7,6 +8,7 @@ export const branches: Record<BranchName, BranchSpec> = {
   ticket: ticketBranch,
   reinit: reinitBranch,
   randomPrune: randomPruneBranch,
+  instability: instabilityBranch,
 };
 
 /** The branches trained in a round: in round 0 only those that run on the dense network. */

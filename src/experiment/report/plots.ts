@@ -10,6 +10,8 @@ export interface ReportPlots {
   earlyStop: string;
   curves: string;
   wallTime?: string;
+  /** Error barrier vs weights remaining, when an instability branch ran. */
+  instability?: string;
 }
 
 /** Weights-remaining levels (percent) of the paper's Figure 3 learning curves. */
@@ -62,6 +64,13 @@ export function renderPlots(summary: Summary, metrics: MetricRow[]): ReportPlots
         return { x: r.weightsRemaining * 100, y: s.wallSeconds, yMin: Math.min(...w), yMax: Math.max(...w) };
       }).filter((s) => s.points.length > 0),
     });
+  }
+  const barrier = perBranch((b, r) => {
+    const e = r.branches[b]?.extras?.barrier;
+    return e && { x: r.weightsRemaining * 100, y: e.mean * 100, yMin: e.min * 100, yMax: e.max * 100 };
+  }).filter((s) => s.points.length > 0);
+  if (barrier.length > 0) {
+    plots.instability = linePlot({ ...common, title: 'Instability: error barrier between two copies', yLabel: 'Error barrier (percentage points)', series: barrier });
   }
   return plots;
 }

@@ -58,6 +58,7 @@ export function writeReport(runDir: string): string[] {
     ['plot-curves.svg', plots.curves],
   ];
   if (plots.wallTime) files.push(['plot-wall-time.svg', plots.wallTime]);
+  if (plots.instability) files.push(['plot-instability.svg', plots.instability]);
   files.push(['report.html', htmlPage(summary, metrics, config, plots)]);
   return files.map(([name, text]) => {
     const path = join(runDir, name);
@@ -75,6 +76,7 @@ function htmlPage(summary: Summary, metrics: MetricRow[], config: unknown, plots
     [plots.curves, 'Test accuracy during training of selected rounds, mean over trials (band: min to max).'],
   ];
   if (plots.wallTime) figures.push([plots.wallTime, 'Wall-clock seconds per training trial, mean over trials (band: min to max).']);
+  if (plots.instability) figures.push([plots.instability, 'Linear mode connectivity: maximum test error on the line between two copies trained from the rewind point on different data orders, minus the mean error of the two copies (band: min to max over trials). Near 0: stable.']);
   const title = `Lottery ticket experiment: ${summary.name}`;
   return `<!DOCTYPE html>
 <html lang="en">

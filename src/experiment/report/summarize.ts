@@ -22,6 +22,14 @@ export function summarizeTrials(trials: TrialResult[]): BranchSummary {
   };
   const wall = trials.map((t) => t.wallSeconds);
   if (wall.every((w): w is number => typeof w === 'number')) summary.wallSeconds = mean(wall);
+  const keys = Object.keys(trials[0].extras ?? {}).filter((k) => trials.every((t) => typeof t.extras?.[k] === 'number'));
+  if (keys.length > 0) {
+    summary.extras = {};
+    for (const k of keys) {
+      const xs = trials.map((t) => t.extras![k]);
+      summary.extras[k] = { mean: mean(xs), min: Math.min(...xs), max: Math.max(...xs) };
+    }
+  }
   return summary;
 }
 

@@ -13,6 +13,15 @@ export interface TrialResult {
   finalTestAccuracy: number;
   /** Seconds this trial's training took, if measured. */
   wallSeconds?: number;
+  /** Branch-specific numbers (e.g. the instability `barrier`). */
+  extras?: Record<string, number>;
+}
+
+/** Mean, minimum and maximum of a number over trials. */
+export interface Spread {
+  mean: number;
+  min: number;
+  max: number;
 }
 
 /** A branch's trials in one round, aggregated: the unsuffixed numbers are means over trials. */
@@ -26,6 +35,8 @@ export interface BranchSummary {
   earlyStopIterationMax: number;
   /** Mean seconds per trial, present when every trial measured it. */
   wallSeconds?: number;
+  /** Each branch-specific number that every trial reported, over trials. */
+  extras?: Record<string, Spread>;
   trials: TrialResult[];
 }
 

@@ -57,6 +57,10 @@ function parseBranch(raw: unknown, at: string): BranchSummary {
       finalTestAccuracy: num(to, 'finalTestAccuracy', tat),
     };
     if (to.wallSeconds !== undefined) tr.wallSeconds = num(to, 'wallSeconds', tat);
+    if (to.extras !== undefined) {
+      const e = record(to.extras, `${tat}.extras`);
+      tr.extras = Object.fromEntries(Object.keys(e).map((k) => [k, num(e, k, `${tat}.extras`)]));
+    }
     return tr;
   });
   const b: BranchSummary = {
@@ -70,6 +74,15 @@ function parseBranch(raw: unknown, at: string): BranchSummary {
     trials,
   };
   if (o.wallSeconds !== undefined) b.wallSeconds = num(o, 'wallSeconds', at);
+  if (o.extras !== undefined) {
+    const e = record(o.extras, `${at}.extras`);
+    b.extras = {};
+    for (const k of Object.keys(e)) {
+      const sat = `${at}.extras.${k}`;
+      const so = record(e[k], sat);
+      b.extras[k] = { mean: num(so, 'mean', sat), min: num(so, 'min', sat), max: num(so, 'max', sat) };
+    }
+  }
   return b;
 }
 
