@@ -6,7 +6,7 @@ import { writeReport } from '../experiment/report/report.ts';
 import { renderTable } from '../experiment/report/table.ts';
 import { readJsonIfExists } from '../experiment/io/atomic.ts';
 import type { Summary } from '../experiment/report/types.ts';
-import { runExperiment } from '../experiment/runner.ts';
+import { type RunEvent, runExperiment } from '../experiment/runner.ts';
 import { merge } from '../experiment/schema.ts';
 import { UserError } from '../util/errors.ts';
 import { intFlag, parse } from './args.ts';
@@ -39,49 +39,39 @@ export function loadConfig(ref: string, overrides: Record<string, unknown>): Exp
   }
 }
 
+/** Flags every experiment command takes (overrides of the config). */
+export const experimentFlags = {
+  out: { type: 'string' },
+  rounds: { type: 'string' },
+  trials: { type: 'string' },
+  iterations: { type: 'string' },
+  seed: { type: 'string' },
+  backend: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** The config named by the one positional argument, with the flag overrides applied. */
+export function configFromArgs(cmd: string, values: Record<string, string | boolean | undefined>, positionals: string[]): ExperimentConfig {
+  if (positionals.length !== 1) throw new UserError(`lth ${cmd}: expected one preset name or config file, got ${positionals.length} (presets: ${Object.keys(presets).join(', ')})`);
+  const overrides: Record<string, unknown> = {};
+  if (values.rounds !== undefined) overrides.pruning = { rounds: intFlag(values, 'rounds', 0, 0) };
+  if (values.trials !== undefined) overrides.trials = intFlag(values, 'trials', 1, 1);
+  if (values.iterations !== undefined) overrides.iterations = intFlag(values, 'iterations', 1, 1);
+  if (values.seed !== undefined) overrides.seed = intFlag(values, 'seed', 1, 0);
+  if (values.backend !== undefined) overrides.backend = values.backend;
+  return loadConfig(positionals[0], overrides);
+}
+
 /** `lth run`: runs or resumes an IMP experiment. */
 export const runCommand: Command = {
   usage: 'run <preset | config.json> [--out DIR] [--rounds R] [--trials T] [--iterations N] [--backend B] [--json]',
   summary: 'iterative magnitude pruning with rewinding and control branches (resumes)',
   async run(argv) {
-    const { values, positionals } = parse('run', argv, {
-      out: { type: 'string' },
-      rounds: { type: 'string' },
-      trials: { type: 'string' },
-      iterations: { type: 'string' },
-      seed: { type: 'string' },
-      backend: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    });
-    if (positionals.length !== 1) throw new UserError(`lth run: expected one preset name or config file, got ${positionals.length} (presets: ${Object.keys(presets).join(', ')})`);
-    const overrides: Record<string, unknown> = {};
-    if (values.rounds !== undefined) overrides.pruning = { rounds: intFlag(values, 'rounds', 0, 0) };
-    if (values.trials !== undefined) overrides.trials = intFlag(values, 'trials', 1, 1);
-    if (values.iterations !== undefined) overrides.iterations = intFlag(values, 'iterations', 1, 1);
-    if (values.seed !== undefined) overrides.seed = intFlag(values, 'seed', 1, 0);
-    if (values.backend !== undefined) overrides.backend = values.backend;
-    const cfg = loadConfig(positionals[0], overrides);
+    const { values, positionals } = parse('run', argv, experimentFlags);
+    const cfg = configFromArgs('run', values, positionals);
     const out = typeof values.out === 'string' ? values.out : join('runs', cfg.name);
     const quiet = Boolean(values.json);
-    let bar: ProgressBar | null = null;
-    let label = '';
-    for await (const ev of runExperiment(cfg, out)) {
-      if (ev.kind === 'start') {
-        bar = new ProgressBar((ev.totalPieces - ev.donePieces) * cfg.iterations, 'lth run', process.stderr, !quiet);
-        if (!quiet && ev.donePieces > 0) process.stderr.write(`resuming ${out}: ${ev.donePieces} of ${ev.totalPieces} pieces already done\n`);
-      } else if (ev.kind === 'piece') {
-        label = `round ${ev.round} trial ${ev.trial} ${ev.branch} ${(ev.weightsRemaining * 100).toFixed(1)}%`;
-      } else if (ev.kind === 'iteration') {
-        bar?.tick(ev.iteration, label + (ev.testAccuracy !== undefined ? ` acc ${(ev.testAccuracy * 100).toFixed(2)}%` : ''));
-      } else if (ev.kind === 'pieceDone') {
-        bar?.finishPiece(cfg.iterations);
-        if (!quiet && !process.stderr.isTTY) {
-          const p = ev.result;
-          process.stderr.write(`round ${p.round} trial ${p.trial} ${p.branch}: ${(p.weightsRemaining * 100).toFixed(1)}% weights, early stop ${p.earlyStopIteration}, test acc ${(p.testAccuracyAtEarlyStop * 100).toFixed(2)}% (${p.wallSeconds.toFixed(1)} s)\n`);
-        }
-      }
-    }
-    bar?.done();
+    await showProgress(runExperiment(cfg, out), cfg.iterations, quiet, out);
     writeReport(out);
     const summary = readJsonIfExists<Summary>(join(out, 'summary.json'));
     if (summary === undefined) throw new Error(`run finished without ${out}/summary.json`);
@@ -94,3 +84,32 @@ export const runCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * Drives a run's events, drawing its progress (a bar on a TTY, one line per finished piece
+ * otherwise); returns what the run returns.
+ */
+export async function showProgress<R>(events: AsyncGenerator<RunEvent, R>, iterations: number, quiet: boolean, out: string): Promise<R> {
+  let bar: ProgressBar | null = null;
+  let label = '';
+  let next = await events.next();
+  for (; !next.done; next = await events.next()) {
+    const ev = next.value;
+    if (ev.kind === 'start') {
+      bar = new ProgressBar((ev.totalPieces - ev.donePieces) * iterations, 'lth run', process.stderr, !quiet);
+      if (!quiet && ev.donePieces > 0) process.stderr.write(`resuming ${out}: ${ev.donePieces} of ${ev.totalPieces} pieces already done\n`);
+    } else if (ev.kind === 'piece') {
+      label = `round ${ev.round} trial ${ev.trial} ${ev.branch} ${(ev.weightsRemaining * 100).toFixed(1)}%`;
+    } else if (ev.kind === 'iteration') {
+      bar?.tick(ev.iteration, label + (ev.testAccuracy !== undefined ? ` acc ${(ev.testAccuracy * 100).toFixed(2)}%` : ''));
+    } else if (ev.kind === 'pieceDone') {
+      bar?.finishPiece(iterations);
+      if (!quiet && !process.stderr.isTTY) {
+        const p = ev.result;
+        process.stderr.write(`round ${p.round} trial ${p.trial} ${p.branch}: ${(p.weightsRemaining * 100).toFixed(1)}% weights, early stop ${p.earlyStopIteration}, test acc ${(p.testAccuracyAtEarlyStop * 100).toFixed(2)}% (${p.wallSeconds.toFixed(1)} s)\n`);
+      }
+    }
+  }
+  bar?.done();
+  return next.value;
+}

@@ -1,4 +1,5 @@
 import { benchCommand } from './cmd-bench.ts';
+import { instabilityCommand } from './cmd-instability.ts';
 import { listCommands } from './cmd-list.ts';
 import { presetCommands } from './cmd-presets.ts';
 import { runCommand } from './cmd-run.ts';
@@ -16,6 +17,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   train: trainCommand,
   run: runCommand,
+  instability: instabilityCommand,
   ...presetCommands,
   bench: benchCommand,
   ...listCommands,

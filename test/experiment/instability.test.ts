@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/experiment/config.ts';
 import { alphas, errorBarrier, interpolateWeights } from '../../src/experiment/instability.ts';
+import { parseRewindPoints, sweepConfig } from '../../src/experiment/sweep.ts';
 import type { PieceResult } from '../../src/experiment/pieces.ts';
 import type { Summary } from '../../src/experiment/report/types.ts';
 import { runExperiment } from '../../src/experiment/runner.ts';
@@ -53,6 +54,16 @@ test('instability branch with late rewinding: a barrier per round from two copie
   assert.ok(summary.rounds[0].branches.instability.extras?.barrier);
   assert.is(summary.rounds[1].branches.instability.extras?.barrier.mean, extras.barrier);
   rmSync(tmp, { recursive: true, force: true });
+});
+
+test('rewind points: iterations, percent of training, epochs; sorted, deduplicated, before the end', () => {
+  assert.equal(parseRewindPoints('500,0,2%,1ep,100', 10000, 116), [0, 100, 116, 200, 500]);
+  assert.throws(() => parseRewindPoints('10000', 10000, 116), /not before the end/);
+  assert.throws(() => parseRewindPoints('soon', 10000, 116), /--rewind: expected/);
+  const c = sweepConfig(resolveConfig({ name: 'x', branches: ['reinit'] }), 100);
+  assert.is(c.name, 'x-k100');
+  assert.is(c.pruning.rewindIteration, 100);
+  assert.equal(c.branches, ['ticket', 'reinit', 'instability']);
 });
 
 test.run();
