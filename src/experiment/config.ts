@@ -2,7 +2,7 @@ import type { OptimizerConfig } from '../optim/optimizer.ts';
 import { type Schema, bool, defaults, int, num, numMap, record, str, strList, validate } from './schema.ts';
 
 /** The control branches trained beside (or instead of) the ticket at each round. */
-export const branchNames = ['ticket', 'reinit', 'randomPrune', 'instability'] as const;
+export const branchNames = ['ticket', 'reinit', 'randomPrune', 'instability', 'fineTune'] as const;
 /** A branch name. */
 export type BranchName = (typeof branchNames)[number];
 
@@ -28,6 +28,12 @@ export interface PruningSection {
   rewindIteration: number;
 }
 
+/** Settings of the prune-and-fine-tune baseline (Han et al. 2015). */
+export interface FineTuneSection {
+  iterations: number;
+  lrScale: number;
+}
+
 /** A complete, resolved experiment config (what config.json in a run directory holds). */
 export interface ExperimentConfig {
   name: string;
@@ -42,6 +48,7 @@ export interface ExperimentConfig {
   optimizer: OptimizerSection;
   pruning: PruningSection;
   branches: BranchName[];
+  fineTune: FineTuneSection;
   trials: number;
   seed: number;
 }
@@ -79,7 +86,11 @@ export const experimentSchema: Schema<ExperimentConfig> = {
   evalEvery: int(100, 'evaluate on validation and test every N iterations', 1),
   optimizer: record(optimizerSchema, 'optimizer settings'),
   pruning: record(pruningSchema, 'pruning settings'),
-  branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], 'branches per round: ticket, reinit (same mask, fresh init), randomPrune (random mask, same sizes), instability (linear mode connectivity)', branchNames),
+  branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], 'branches per round: ticket, reinit (same mask, fresh init), randomPrune (random mask, same sizes), instability (linear mode connectivity), fineTune (Han et al.)', branchNames),
+  fineTune: record<FineTuneSection>(
+    { iterations: int(0, 'fine-tuning iterations per round (0 = the same as iterations)', 0), lrScale: num(1, 'fine-tuning learning rate as a multiple of optimizer.lr', 0, 10, true) },
+    'the fineTune branch (Han et al. prune and fine-tune)',
+  ),
   trials: int(1, 'independent trials (seeds seed, seed+1, ...)', 1, 100),
   seed: int(1, 'base seed', 0),
 };

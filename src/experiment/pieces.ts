@@ -1,6 +1,6 @@
 import type { Masks } from '../prune/masks.ts';
 import { fullMasks } from '../prune/masks.ts';
-import { magnitudeScores, pruneGlobal, pruneLayerwise } from '../prune/magnitude.ts';
+import { type Scores, magnitudeScores, pruneGlobal, pruneLayerwise } from '../prune/magnitude.ts';
 import type { Weights } from '../train/state.ts';
 import type { EvalRecord } from '../train/trainer.ts';
 import { Rng } from '../util/rng.ts';
@@ -47,15 +47,20 @@ export function trialRngs(cfg: ExperimentConfig, trial: number, round: number, b
  * size that r iterative rounds would reach.
  */
 export function nextMask(cfg: ExperimentConfig, round: number, prev: Masks, trained: Weights, denseTrained: Weights, rates: Record<string, number>): Masks {
-  const p = cfg.pruning;
-  const oneShot = p.schedule === 'oneShot';
+  const oneShot = cfg.pruning.schedule === 'oneShot';
   const base = oneShot ? fullMasks(Object.fromEntries(Object.entries(prev).map(([k, m]) => [k, m.length]))) : prev;
   const source = oneShot ? denseTrained : trained;
-  const steps = oneShot ? round : 1;
+  return pruneStep(cfg, magnitudeScores(source, base), base, rates, oneShot ? round : 1);
+}
+
+/**
+ * One pruning step at the config's rates (global or layer-wise), or `steps` rounds' worth of
+ * them at once (1 - (1 - rate)^steps) for one-shot pruning. Layers at rate 0 are never pruned.
+ */
+export function pruneStep(cfg: ExperimentConfig, scores: Scores, mask: Masks, rates: Record<string, number>, steps = 1): Masks {
   const compound = (rate: number): number => 1 - (1 - rate) ** steps;
-  const scores = magnitudeScores(source, base);
-  if (p.strategy === 'global') return pruneGlobal(scores, base, compound(p.rate), (name) => (rates[name] ?? 1) > 0);
+  if (cfg.pruning.strategy === 'global') return pruneGlobal(scores, mask, compound(cfg.pruning.rate), (name) => (rates[name] ?? 1) > 0);
   const eff: Record<string, number> = {};
   for (const [k, r] of Object.entries(rates)) eff[k] = compound(r);
-  return pruneLayerwise(scores, base, eff);
+  return pruneLayerwise(scores, mask, eff);
 }

@@ -31,6 +31,10 @@ export class RunDir {
   mask(round: number, trial: number): string {
     return join(this.piece(round, trial), 'mask.safetensors');
   }
+  /** The mask of a branch that keeps its own chain of masks (e.g. fine-tuning). */
+  branchMask(round: number, trial: number, branch: string): string {
+    return join(this.piece(round, trial), `${branch}.mask.safetensors`);
+  }
   finalWeights(round: number, trial: number, branch: string): string {
     return join(this.piece(round, trial), `${branch}.final.safetensors`);
   }

@@ -128,6 +128,27 @@ test('kill -9 of the CLI during round 2, then the same command: same summary as 
   assert.ok(readdirSync(out).includes('report.html'));
 });
 
+test('fine-tune branch: its own mask chain from the trained weights, same per-layer counts as the ticket, no rewinding', async () => {
+  const cfg = resolveConfig({ ...tiny, branches: ['fineTune'], trials: 1, pruning: { rounds: 2, rates: { default: 0.5, output: 0.2 } }, fineTune: { iterations: 40 } });
+  const out = join(tmp, 'finetune');
+  await drain(runExperiment(cfg, out));
+  const dir = new RunDir(out);
+  for (const r of [1, 2]) {
+    const ft = loadMasks(join(dir.piece(r, 0), 'fineTune.mask.safetensors'));
+    const ticket = loadMasks(dir.mask(r, 0));
+    for (const name of Object.keys(ticket)) assert.is(countOnes(ft[name]), countOnes(ticket[name]));
+  }
+  // round 1 prunes the trained dense network: its mask keeps the largest trained weights
+  const dense = loadWeights(dir.finalWeights(0, 0, 'ticket'));
+  const m1 = loadMasks(join(dir.piece(1, 0), 'fineTune.mask.safetensors'));
+  let minKept = Infinity;
+  let maxPruned = 0;
+  dense['fc1.weight'].forEach((v, i) => (m1['fc1.weight'][i] ? (minKept = Math.min(minKept, Math.abs(v))) : (maxPruned = Math.max(maxPruned, Math.abs(v)))));
+  assert.ok(maxPruned <= minKept);
+  const piece = JSON.parse(readFileSync(dir.result(2, 0, 'fineTune'), 'utf8'));
+  assert.equal(piece.evals.map((e: { iteration: number }) => e.iteration), [20, 40]);
+});
+
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test.run();

@@ -1,6 +1,7 @@
 import type { BranchName, ExperimentConfig } from '../config.ts';
 import { randomPruneBranch, reinitBranch, ticketBranch } from './imp.ts';
 import { instabilityBranch } from './instability.ts';
+import { fineTuneBranch } from './fine-tune.ts';
 import type { BranchSpec } from './spec.ts';
 
 /** Every branch by name; typed against the config's list so the two cannot drift. */
@@ -9,6 +10,7 @@ export const branches: Record<BranchName, BranchSpec> = {
   reinit: reinitBranch,
   randomPrune: randomPruneBranch,
   instability: instabilityBranch,
+  fineTune: fineTuneBranch,
 };
 
 /** The branches trained in a round: in round 0 only those that run on the dense network. */
