@@ -149,6 +149,21 @@ test('fine-tune branch: its own mask chain from the trained weights, same per-la
   assert.equal(piece.evals.map((e: { iteration: number }) => e.iteration), [20, 40]);
 });
 
+test('one-shot schedule: each round prunes the trained dense network straight to its size', async () => {
+  const cfg = resolveConfig({ ...tiny, branches: ['ticket'], trials: 1, pruning: { rounds: 2, schedule: 'oneShot', rates: { default: 0.5, output: 0.2 } } });
+  const out = join(tmp, 'oneshot');
+  await drain(runExperiment(cfg, out));
+  const dir = new RunDir(out);
+  const dense = loadWeights(dir.finalWeights(0, 0, 'ticket'));
+  const m2 = loadMasks(dir.mask(2, 0));
+  assert.is(countOnes(m2['fc1.weight']), 23520 - Math.round(0.75 * 23520));
+  assert.is(countOnes(m2['fc3.weight']), 100 - Math.round(0.36 * 100));
+  let minKept = Infinity;
+  let maxPruned = 0;
+  dense['fc1.weight'].forEach((v, i) => (m2['fc1.weight'][i] ? (minKept = Math.min(minKept, Math.abs(v))) : (maxPruned = Math.max(maxPruned, Math.abs(v)))));
+  assert.ok(maxPruned <= minKept, 'kept weights are the largest of the dense trained network');
+});
+
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test.run();
