@@ -9,11 +9,12 @@ import { MR, NR, gemm_pack_a, gemm_pack_b_cols, gemm_pack_b_rows } from './gemm_
 
 // Block sizes chosen by measurement on Zen 3 (32 KiB L1, 512 KiB L2): KC from 128 to 400 was
 // within noise at the LeNet shapes, 256 marginally best. Packs are static, below __heap_base.
-const KC_MAX: i32 = 256;
-const A_PACK_BYTES: i32 = 256 * 1024;
-const B_PACK_BYTES: i32 = 512 * 1024;
-const A_PACK: usize = memory.data(A_PACK_BYTES, 64);
-const B_PACK: usize = memory.data(B_PACK_BYTES, 64);
+// Exported so conv_gemm.ts shares the blocking and the pack areas (calls never interleave).
+export const KC_MAX: i32 = 256;
+export const A_PACK_BYTES: i32 = 256 * 1024;
+export const B_PACK_BYTES: i32 = 512 * 1024;
+export const A_PACK: usize = memory.data(A_PACK_BYTES, 64);
+export const B_PACK: usize = memory.data(B_PACK_BYTES, 64);
 // Staging tile for ragged edges (MR x NR floats).
 const TILE: usize = memory.data(MR * NR * 4, 16);
 
@@ -33,8 +34,12 @@ function storeRow(c: usize, x0: v128, x1: v128, loadC: bool): void {
   v128.store(c, x1, 16);
 }
 
-// 4x8 micro-kernel over packed panels; writes the mr x nr valid corner of the tile to C.
-function kernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, loadC: bool): void {
+/**
+ * 4x8 micro-kernel over packed panels (ap from gemm_pack_a, bp: kc x NR, 32 bytes per k);
+ * writes the mr x nr valid corner of the tile to C (rows ldc bytes apart), adding when loadC.
+ * Exported for drivers that pack B their own way (conv_gemm.ts packs it straight from images).
+ */
+export function kernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, mr: i32, nr: i32, loadC: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const end = bp + (<usize>kc << 5);

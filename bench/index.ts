@@ -3,6 +3,7 @@
  * tfjs-backend-wasm vs the js reference) and the LeNet-300-100 training step — printed as
  * tables. Ratios measured in one run are what the README reports.
  */
+import { printConvRows, runConvBench } from './conv.ts';
 import { printGemmPeerRows, runGemmPeerBench } from './gemm-peers.ts';
 import { printKernelRows, runKernelBench } from './kernels.ts';
 import { printTrainBench, runTrainBench } from './train.ts';
@@ -11,8 +12,9 @@ const json = process.argv.includes('--json');
 const kernels = await runKernelBench({ timeMs: 300 });
 const gemm = await runGemmPeerBench();
 const train = await runTrainBench();
+const conv = await runConvBench();
 if (json) {
-  console.log(JSON.stringify({ kernels, gemm, train }, null, 2));
+  console.log(JSON.stringify({ kernels, gemm, train, conv }, null, 2));
 } else {
   console.log('\n== GEMM kernels, lth backends (tinybench) ==');
   printKernelRows(kernels);
@@ -20,4 +22,6 @@ if (json) {
   printGemmPeerRows(gemm);
   console.log('\n== Training step ==');
   printTrainBench(train);
+  console.log('\n== Convolution forward + backward ==');
+  printConvRows(conv);
 }

@@ -11,6 +11,27 @@ export interface Buf {
   readonly length: number;
 }
 
+/** A backend-owned int32 buffer of `length` elements (sparse indices). Opaque outside its backend. */
+export interface IntBuf {
+  readonly length: number;
+  readonly dtype: 'i32';
+}
+
+/**
+ * The index arrays of a CSR matrix [rows, cols] with nnz nonzeros: nonzero j of row r, for
+ * rowPtr[r] <= j < rowPtr[r + 1], sits in column colIdx[j] (ascending within a row). Its value
+ * is vals[j], or vals[perm[j]] when perm is set: the transposed (CSC) index of a weight reads
+ * the weight's own value vector that way. prune/csr.ts builds and validates these from masks.
+ */
+export interface CsrIndex {
+  rows: number;
+  cols: number;
+  nnz: number;
+  rowPtr: IntBuf;
+  colIdx: IntBuf;
+  perm: IntBuf | null;
+}
+
 /**
  * GEMM layouts, named by which operand is transposed (row-major storage):
  * - `nn`: C[m,n] = A[m,k] · B[k,n]
@@ -39,6 +60,32 @@ export interface SgdArgs {
   momentum: number;
   weightDecay: number;
   nesterov: boolean;
+}
+
+/**
+ * A pooling window over NCHW tensors: input [n, c, h, w], output [n, c, outH, outW]. Output
+ * pixel (oy, ox) covers input rows oy*strideH - padH + [0, kh) and the matching columns.
+ * Pixels outside the input are padding; outH/outW are given, so asymmetric 'same' padding is
+ * padH/padW plus an output size (conv-geom.ts builds geometries).
+ */
+export interface PoolGeom {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  outH: number;
+  outW: number;
+}
+
+/** A convolution: a window geometry plus `cout` output channels; weight [cout, c, kh, kw]. */
+export interface ConvGeom extends PoolGeom {
+  cout: number;
 }
 
 export interface Backend {
@@ -87,6 +134,40 @@ export interface Backend {
   /** db[n] (+)= sum over rows of dy[m,n]. */
   colSum(dy: Buf, db: Buf, m: number, n: number, accumulate: boolean): void;
 
+  // ---- convolution, pooling, normalisation (NCHW; `plane` = height * width) ----
+  /** y[n, cout, outH, outW] = x ⋆ w (cross-correlation, zero padding, no bias). */
+  conv2d(x: Buf, w: Buf, y: Buf, g: ConvGeom): void;
+  /** dx[n, c, h, w] (+)= the gradient of conv2d with respect to x, for output gradient dy. */
+  conv2dBackwardData(dy: Buf, w: Buf, dx: Buf, g: ConvGeom, accumulate: boolean): void;
+  /** dw[cout, c, kh, kw] (+)= the gradient of conv2d with respect to w. */
+  conv2dBackwardWeights(x: Buf, dy: Buf, dw: Buf, g: ConvGeom, accumulate: boolean): void;
+  /** y[i, ch, :] = x[i, ch, :] + bias[ch], then ReLU when relu (y may be x). */
+  channelBiasAct(x: Buf, bias: Buf, y: Buf, n: number, c: number, plane: number, relu: boolean): void;
+  /** db[ch] (+)= sum over images and pixels of dy[i, ch, :]. */
+  channelSum(dy: Buf, db: Buf, n: number, c: number, plane: number, accumulate: boolean): void;
+  /**
+   * Max pooling; padding is skipped (every window must hold a pixel: see checkPoolGeom). A scan
+   * in window row-major order keeping `v > best` decides ties (the first wins) and NaNs.
+   */
+  maxPool2d(x: Buf, y: Buf, g: PoolGeom): void;
+  /** dx (+)= each dy routed to its window's maximum in x (recomputed; overlapping windows add). */
+  maxPool2dBackward(x: Buf, dy: Buf, dx: Buf, g: PoolGeom, accumulate: boolean): void;
+  /** y[i] = mean of plane i of x[nc, plane] (global average pooling, nc = images * channels). */
+  globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void;
+  /** dx[i, :] (+)= dy[i] / plane. */
+  globalAvgPoolBackward(dy: Buf, dx: Buf, nc: number, plane: number, accumulate: boolean): void;
+  /** Per-channel batch mean and biased variance of x[n, c, plane] (0 for an empty batch). */
+  batchNormStats(x: Buf, mean: Buf, variance: Buf, n: number, c: number, plane: number): void;
+  /** y = gamma * (x - mean) / sqrt(variance + eps) + beta per channel (y may be x). */
+  batchNormForward(x: Buf, mean: Buf, variance: Buf, gamma: Buf, beta: Buf, y: Buf, n: number, c: number, plane: number, eps: number): void;
+  /**
+   * Gradients of batchNormForward: dgamma = sum(dy * xhat) and dbeta = sum(dy) per channel are
+   * overwritten; dx (+)= the input gradient, through the batch statistics when batchStats
+   * (training: mean/variance were computed from this x), else with them held fixed.
+   */
+  batchNormBackward(x: Buf, dy: Buf, mean: Buf, variance: Buf, gamma: Buf, dx: Buf, dgamma: Buf, dbeta: Buf,
+    n: number, c: number, plane: number, eps: number, batchStats: boolean, accumulate: boolean): void;
+
   // ---- loss / metrics ----
   /**
    * Softmax cross-entropy over rows of logits[m,c] with integer class labels (stored as floats).
@@ -99,4 +180,35 @@ export interface Backend {
   // ---- optimizers (mask: 1 keeps, 0 prunes; pruned weights stay exactly 0) ----
   adam(w: Buf, g: Buf, m1: Buf, m2: Buf, mask: Buf | null, n: number, args: AdamArgs): void;
   sgd(w: Buf, g: Buf, vel: Buf, mask: Buf | null, n: number, args: SgdArgs): void;
+
+  // ---- sparse (CSR weights; activations feature-major: xT[k, m] holds feature c of all m rows) ----
+  /**
+   * A scratch buffer (valid until resetScratch()) that is NOT zero-filled: its contents are
+   * unspecified (the js reference fills it with NaN). Only for outputs an op overwrites whole.
+   */
+  scratchUninit(n: number): Buf;
+  /** Persistent zero-filled int32 buffer; lives until freeInt(). */
+  allocInt(n: number): IntBuf;
+  freeInt(b: IntBuf): void;
+  /** Copies `src` into `b` starting at element `offset`. */
+  writeInt(b: IntBuf, src: ArrayLike<number>, offset?: number): void;
+  /** Copies an int buffer out. */
+  readInt(b: IntBuf): Int32Array;
+  /** y[cols, rows] = x[rows, cols]ᵀ (between batch-major and feature-major activations). */
+  transpose(x: Buf, y: Buf, rows: number, cols: number): void;
+  /**
+   * yT[a.rows, m] (+)= A · xT[a.cols, m], A sparse with values `vals` (m = 1 is a mat-vec); then,
+   * when given, + bias[r] on each row r and ReLU (a whole Linear layer, feature-major).
+   */
+  spmm(a: CsrIndex, vals: Buf, m: number, xT: Buf, yT: Buf, accumulate: boolean, bias?: Buf | null, relu?: boolean): void;
+  /** dv[j] (+)= dyT[r, :] · xT[c, :] for each nonzero j = (r, c) of A (a.perm must be null). */
+  sddmm(a: CsrIndex, m: number, dyT: Buf, xT: Buf, dv: Buf, accumulate: boolean): void;
+  /** y[r, i] = x[r, i] + bias[r] over rows of m, then ReLU when relu (y may be x). */
+  biasRowsAct(x: Buf, bias: Buf, y: Buf, rows: number, m: number, relu: boolean): void;
+  /** db[r] (+)= sum over i of x[r, i] for x [rows, m]. */
+  rowSum(x: Buf, db: Buf, rows: number, m: number, accumulate: boolean): void;
+  /** y[j] = x[idx[j]] for j < n: a weight's nonzero values out of its dense form. */
+  gather(x: Buf, idx: IntBuf, y: Buf, n: number): void;
+  /** x[idx[j]] = y[j] for j < n (other elements of x untouched). */
+  scatter(y: Buf, idx: IntBuf, x: Buf, n: number): void;
 }

@@ -7,7 +7,7 @@ import type { Backend } from './backend.ts';
 import { JsBackend } from './js.ts';
 import { createWasmBackend } from './wasm.ts';
 
-export type { Backend, Buf, GemmLayout, AdamArgs, SgdArgs } from './backend.ts';
+export type { Backend, Buf, GemmLayout, AdamArgs, SgdArgs, ConvGeom, PoolGeom, IntBuf, CsrIndex } from './backend.ts';
 
 /** Names accepted by createBackend. */
 export type BackendName = 'wasm' | 'js';

@@ -2,8 +2,12 @@
  * The reference backend: every op written in the most obviously-correct way, with float64
  * accumulation. It is the oracle the other backends are tested against, not a fast path.
  */
-import type { AdamArgs, Backend, Buf, GemmLayout, SgdArgs } from './backend.ts';
+import type { AdamArgs, Backend, Buf, ConvGeom, GemmLayout, PoolGeom, SgdArgs } from './backend.ts';
 import { need } from './check.ts';
+import { checkConvGeom, checkPoolGeom, convSizes, poolSizes } from './conv-geom.ts';
+import * as ref from './js-conv.ts';
+import type { CsrIndex, IntBuf } from './backend.ts';
+import * as sp from './js-sparse.ts';
 
 /** A js-backend buffer: a Float32Array plus a liveness flag that catches use after free/reset. */
 export class JsBuf implements Buf {
@@ -143,6 +147,60 @@ export class JsBackend implements Backend {
     }
   }
 
+  conv2d(x: Buf, w: Buf, y: Buf, g: ConvGeom): void {
+    checkConvGeom(g, 'conv2d');
+    const z = convSizes(g);
+    ref.conv2dRef(arr(x, z.x, 'conv2d x'), arr(w, z.w, 'conv2d w'), arr(y, z.y, 'conv2d y'), g);
+  }
+  conv2dBackwardData(dy: Buf, w: Buf, dx: Buf, g: ConvGeom, accumulate: boolean): void {
+    checkConvGeom(g, 'conv2dBackwardData');
+    const z = convSizes(g);
+    ref.conv2dBackwardDataRef(arr(dy, z.y, 'conv2dBackwardData dy'), arr(w, z.w, 'conv2dBackwardData w'), arr(dx, z.x, 'conv2dBackwardData dx'), g, accumulate);
+  }
+  conv2dBackwardWeights(x: Buf, dy: Buf, dw: Buf, g: ConvGeom, accumulate: boolean): void {
+    checkConvGeom(g, 'conv2dBackwardWeights');
+    const z = convSizes(g);
+    ref.conv2dBackwardWeightsRef(arr(x, z.x, 'conv2dBackwardWeights x'), arr(dy, z.y, 'conv2dBackwardWeights dy'), arr(dw, z.w, 'conv2dBackwardWeights dw'), g, accumulate);
+  }
+  channelBiasAct(x: Buf, bias: Buf, y: Buf, n: number, c: number, plane: number, relu: boolean): void {
+    const size = n * c * plane;
+    ref.channelBiasActRef(arr(x, size, 'channelBiasAct x'), arr(bias, c, 'channelBiasAct bias'), arr(y, size, 'channelBiasAct y'), n, c, plane, relu);
+  }
+  channelSum(dy: Buf, db: Buf, n: number, c: number, plane: number, accumulate: boolean): void {
+    ref.channelSumRef(arr(dy, n * c * plane, 'channelSum dy'), arr(db, c, 'channelSum db'), n, c, plane, accumulate);
+  }
+  maxPool2d(x: Buf, y: Buf, g: PoolGeom): void {
+    checkPoolGeom(g, 'maxPool2d');
+    const z = poolSizes(g);
+    ref.maxPool2dRef(arr(x, z.x, 'maxPool2d x'), arr(y, z.y, 'maxPool2d y'), g);
+  }
+  maxPool2dBackward(x: Buf, dy: Buf, dx: Buf, g: PoolGeom, accumulate: boolean): void {
+    checkPoolGeom(g, 'maxPool2dBackward');
+    const z = poolSizes(g);
+    ref.maxPool2dBackwardRef(arr(x, z.x, 'maxPool2dBackward x'), arr(dy, z.y, 'maxPool2dBackward dy'), arr(dx, z.x, 'maxPool2dBackward dx'), g, accumulate);
+  }
+  globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void {
+    ref.globalAvgPoolRef(arr(x, nc * plane, 'globalAvgPool x'), arr(y, nc, 'globalAvgPool y'), nc, plane);
+  }
+  globalAvgPoolBackward(dy: Buf, dx: Buf, nc: number, plane: number, accumulate: boolean): void {
+    ref.globalAvgPoolBackwardRef(arr(dy, nc, 'globalAvgPoolBackward dy'), arr(dx, nc * plane, 'globalAvgPoolBackward dx'), nc, plane, accumulate);
+  }
+  batchNormStats(x: Buf, mean: Buf, variance: Buf, n: number, c: number, plane: number): void {
+    ref.batchNormStatsRef(arr(x, n * c * plane, 'batchNormStats x'), arr(mean, c, 'batchNormStats mean'), arr(variance, c, 'batchNormStats variance'), n, c, plane);
+  }
+  batchNormForward(x: Buf, mean: Buf, variance: Buf, gamma: Buf, beta: Buf, y: Buf, n: number, c: number, plane: number, eps: number): void {
+    const size = n * c * plane;
+    const [m, v, ga, be] = [mean, variance, gamma, beta].map((b, i) => arr(b, c, `batchNormForward ${['mean', 'variance', 'gamma', 'beta'][i]}`));
+    ref.batchNormForwardRef(arr(x, size, 'batchNormForward x'), m, v, ga, be, arr(y, size, 'batchNormForward y'), n, c, plane, eps);
+  }
+  batchNormBackward(x: Buf, dy: Buf, mean: Buf, variance: Buf, gamma: Buf, dx: Buf, dgamma: Buf, dbeta: Buf,
+    n: number, c: number, plane: number, eps: number, batchStats: boolean, accumulate: boolean): void {
+    const size = n * c * plane;
+    const [m, v, ga, dg, db] = [mean, variance, gamma, dgamma, dbeta].map((b, i) => arr(b, c, `batchNormBackward ${['mean', 'variance', 'gamma', 'dgamma', 'dbeta'][i]}`));
+    ref.batchNormBackwardRef(arr(x, size, 'batchNormBackward x'), arr(dy, size, 'batchNormBackward dy'), m, v, ga,
+      arr(dx, size, 'batchNormBackward dx'), dg, db, n, c, plane, eps, batchStats, accumulate);
+  }
+
   softmaxXent(logits: Buf, labels: Buf, m: number, c: number, dlogits: Buf | null): number {
     const xs = arr(logits, m * c, 'softmaxXent logits'), ls = arr(labels, m, 'softmaxXent labels');
     const ds = dlogits ? arr(dlogits, m * c, 'softmaxXent dlogits') : null;
@@ -199,5 +257,49 @@ export class JsBackend implements Backend {
       vs[i] = o.momentum * vs[i] + gi;
       ws[i] = ws[i] - o.lr * (o.nesterov ? gi + o.momentum * vs[i] : vs[i]);
     }
+  }
+
+  scratchUninit(n: number): Buf {
+    const b = this.scratch(n);
+    (b as JsBuf).data.fill(NaN); // a read of never-written memory shows up as NaN in every test
+    return b;
+  }
+  allocInt(n: number): IntBuf {
+    this.liveBytes += n * 4;
+    return new sp.JsIntBuf(new Int32Array(n));
+  }
+  freeInt(b: IntBuf): void {
+    sp.ints(b, 0, 'freeInt');
+    (b as sp.JsIntBuf).live = false;
+    this.liveBytes -= b.length * 4;
+  }
+  writeInt(b: IntBuf, src: ArrayLike<number>, offset = 0): void {
+    sp.ints(b, 0, 'writeInt').set(src, offset);
+  }
+  readInt(b: IntBuf): Int32Array {
+    return sp.ints(b, 0, 'readInt').slice();
+  }
+  transpose(x: Buf, y: Buf, rows: number, cols: number): void {
+    sp.transposeRef(arr(x, rows * cols, 'transpose x'), arr(y, rows * cols, 'transpose y'), rows, cols);
+  }
+  spmm(a: CsrIndex, vals: Buf, m: number, xT: Buf, yT: Buf, accumulate: boolean, bias: Buf | null = null, relu = false): void {
+    const ys = arr(yT, a.rows * m, 'spmm yT');
+    sp.spmmRef(a, arr(vals, 0, 'spmm vals'), m, arr(xT, a.cols * m, 'spmm xT'), ys, accumulate);
+    if (bias !== null || relu) sp.biasRowsActRef(ys, bias ? arr(bias, a.rows, 'spmm bias') : new Float32Array(a.rows), ys, a.rows, m, relu);
+  }
+  sddmm(a: CsrIndex, m: number, dyT: Buf, xT: Buf, dv: Buf, accumulate: boolean): void {
+    sp.sddmmRef(a, m, arr(dyT, a.rows * m, 'sddmm dyT'), arr(xT, a.cols * m, 'sddmm xT'), arr(dv, a.nnz, 'sddmm dv'), accumulate);
+  }
+  biasRowsAct(x: Buf, bias: Buf, y: Buf, rows: number, m: number, relu: boolean): void {
+    sp.biasRowsActRef(arr(x, rows * m, 'biasRowsAct x'), arr(bias, rows, 'biasRowsAct bias'), arr(y, rows * m, 'biasRowsAct y'), rows, m, relu);
+  }
+  rowSum(x: Buf, db: Buf, rows: number, m: number, accumulate: boolean): void {
+    sp.rowSumRef(arr(x, rows * m, 'rowSum x'), arr(db, rows, 'rowSum db'), rows, m, accumulate);
+  }
+  gather(x: Buf, idx: IntBuf, y: Buf, n: number): void {
+    sp.gatherRef(arr(x, 0, 'gather x'), sp.ints(idx, n, 'gather idx'), arr(y, n, 'gather y'), n);
+  }
+  scatter(y: Buf, idx: IntBuf, x: Buf, n: number): void {
+    sp.scatterRef(arr(y, n, 'scatter y'), sp.ints(idx, n, 'scatter idx'), arr(x, 0, 'scatter x'), n);
   }
 }

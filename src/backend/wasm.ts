@@ -2,12 +2,15 @@
  * The default backend: the AssemblyScript SIMD kernels of assembly/ (build/lth.wasm). Buffers
  * live in the module's linear memory, so a kernel call passes pointers and copies nothing.
  */
-import type { AdamArgs, Backend, Buf, GemmLayout, SgdArgs } from './backend.ts';
+import type { AdamArgs, Backend, Buf, ConvGeom, GemmLayout, PoolGeom, SgdArgs } from './backend.ts';
 import { need } from './check.ts';
+import { type ConvKernels, WasmConvOps } from './wasm-conv.ts';
 import { Arena, Heap } from './wasm-heap.ts';
+import type { CsrIndex, IntBuf } from './backend.ts';
+import { type SparseKernels, WasmSparse } from './wasm-sparse.ts';
 
 /** The exports of build/lth.wasm (pointers are byte offsets; bools are 0/1). */
-interface Kernels {
+interface Kernels extends SparseKernels, ConvKernels {
   memory: WebAssembly.Memory;
   heapBase(): number;
   gemm_f32_nn(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
@@ -65,10 +68,16 @@ export class WasmBackend implements Backend {
   private readonly heap: Heap;
   private readonly arena: Arena;
   private view: Float32Array;
+  private readonly sparse: WasmSparse;
+
+  // The NCHW ops (convolution, pooling, batch norm) live in wasm-conv.ts.
+  private readonly nchw: WasmConvOps;
 
   constructor(private readonly k: Kernels) {
     this.heap = new Heap(k.memory, k.heapBase());
     this.arena = new Arena(this.heap);
+    this.sparse = new WasmSparse(k, this.heap, (b) => this.p(b));
+    this.nchw = new WasmConvOps(k, this.heap, (b) => this.p(b));
     this.view = new Float32Array(k.memory.buffer);
   }
 
@@ -195,6 +204,44 @@ export class WasmBackend implements Backend {
     this.k.col_sum_f32(this.p(dy), this.p(db), m, n, accumulate ? 1 : 0);
   }
 
+  conv2d(x: Buf, w: Buf, y: Buf, g: ConvGeom): void {
+    this.nchw.conv2d(x, w, y, g);
+  }
+  conv2dBackwardData(dy: Buf, w: Buf, dx: Buf, g: ConvGeom, accumulate: boolean): void {
+    this.nchw.conv2dBackwardData(dy, w, dx, g, accumulate);
+  }
+  conv2dBackwardWeights(x: Buf, dy: Buf, dw: Buf, g: ConvGeom, accumulate: boolean): void {
+    this.nchw.conv2dBackwardWeights(x, dy, dw, g, accumulate);
+  }
+  channelBiasAct(x: Buf, bias: Buf, y: Buf, n: number, c: number, plane: number, relu: boolean): void {
+    this.nchw.channelBiasAct(x, bias, y, n, c, plane, relu);
+  }
+  channelSum(dy: Buf, db: Buf, n: number, c: number, plane: number, accumulate: boolean): void {
+    this.nchw.channelSum(dy, db, n, c, plane, accumulate);
+  }
+  maxPool2d(x: Buf, y: Buf, g: PoolGeom): void {
+    this.nchw.maxPool2d(x, y, g);
+  }
+  maxPool2dBackward(x: Buf, dy: Buf, dx: Buf, g: PoolGeom, accumulate: boolean): void {
+    this.nchw.maxPool2dBackward(x, dy, dx, g, accumulate);
+  }
+  globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void {
+    this.nchw.globalAvgPool(x, y, nc, plane);
+  }
+  globalAvgPoolBackward(dy: Buf, dx: Buf, nc: number, plane: number, accumulate: boolean): void {
+    this.nchw.globalAvgPoolBackward(dy, dx, nc, plane, accumulate);
+  }
+  batchNormStats(x: Buf, mean: Buf, variance: Buf, n: number, c: number, plane: number): void {
+    this.nchw.batchNormStats(x, mean, variance, n, c, plane);
+  }
+  batchNormForward(x: Buf, mean: Buf, variance: Buf, gamma: Buf, beta: Buf, y: Buf, n: number, c: number, plane: number, eps: number): void {
+    this.nchw.batchNormForward(x, mean, variance, gamma, beta, y, n, c, plane, eps);
+  }
+  batchNormBackward(x: Buf, dy: Buf, mean: Buf, variance: Buf, gamma: Buf, dx: Buf, dgamma: Buf, dbeta: Buf,
+    n: number, c: number, plane: number, eps: number, batchStats: boolean, accumulate: boolean): void {
+    this.nchw.batchNormBackward(x, dy, mean, variance, gamma, dx, dgamma, dbeta, n, c, plane, eps, batchStats, accumulate);
+  }
+
   softmaxXent(logits: Buf, labels: Buf, m: number, c: number, dlogits: Buf | null): number {
     need(logits, m * c, 'softmaxXent logits');
     need(labels, m, 'softmaxXent labels');
@@ -218,5 +265,43 @@ export class WasmBackend implements Backend {
     if (mask) need(mask, n, 'sgd mask');
     this.k.sgd_f32(this.p(w), this.p(g), this.p(vel), mask ? this.p(mask) : 0, n,
       o.lr, o.momentum, o.weightDecay, o.nesterov ? 1 : 0);
+  }
+
+  scratchUninit(n: number): Buf {
+    return new WasmBuf(this.arena.take(n * 4), n, this.arena.epoch); // no fill: the caller overwrites it
+  }
+  // Sparse ops live in wasm-sparse.ts; these only forward.
+  allocInt(n: number): IntBuf {
+    return this.sparse.allocInt(n);
+  }
+  freeInt(b: IntBuf): void {
+    this.sparse.freeInt(b);
+  }
+  writeInt(b: IntBuf, src: ArrayLike<number>, offset = 0): void {
+    this.sparse.writeInt(b, src, offset);
+  }
+  readInt(b: IntBuf): Int32Array {
+    return this.sparse.readInt(b);
+  }
+  transpose(x: Buf, y: Buf, rows: number, cols: number): void {
+    this.sparse.transpose(x, y, rows, cols);
+  }
+  spmm(a: CsrIndex, vals: Buf, m: number, xT: Buf, yT: Buf, accumulate: boolean, bias: Buf | null = null, relu = false): void {
+    this.sparse.spmm(a, vals, m, xT, yT, accumulate, bias, relu);
+  }
+  sddmm(a: CsrIndex, m: number, dyT: Buf, xT: Buf, dv: Buf, accumulate: boolean): void {
+    this.sparse.sddmm(a, m, dyT, xT, dv, accumulate);
+  }
+  biasRowsAct(x: Buf, bias: Buf, y: Buf, rows: number, m: number, relu: boolean): void {
+    this.sparse.biasRowsAct(x, bias, y, rows, m, relu);
+  }
+  rowSum(x: Buf, db: Buf, rows: number, m: number, accumulate: boolean): void {
+    this.sparse.rowSum(x, db, rows, m, accumulate);
+  }
+  gather(x: Buf, idx: IntBuf, y: Buf, n: number): void {
+    this.sparse.gather(x, idx, y, n);
+  }
+  scatter(y: Buf, idx: IntBuf, x: Buf, n: number): void {
+    this.sparse.scatter(y, idx, x, n);
   }
 }

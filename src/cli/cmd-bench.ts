@@ -13,6 +13,15 @@ const suites: Record<string, { summary: string; run(json: boolean, seconds: numb
       else printTrainBench(r);
     },
   },
+  conv: {
+    summary: 'Conv-2 first layer (batch 60, 3x32x32 -> 64, 3x3) forward + backward: lth wasm vs tfjs-backend-wasm',
+    async run(json) {
+      const { printConvRows, runConvBench } = await import('../../bench/conv.ts');
+      const rows = await runConvBench();
+      if (json) console.log(JSON.stringify({ rows }));
+      else printConvRows(rows);
+    },
+  },
   gemm: {
     summary: 'GEMM GFLOP/s on the LeNet shapes, NN/NT/TN: lth wasm vs tfjs-backend-wasm',
     async run(json, seconds) {

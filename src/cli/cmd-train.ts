@@ -1,6 +1,8 @@
 import { createBackend } from '../backend/index.ts';
 import { loadDataset } from '../data/registry.ts';
 import { makeOptimizer } from '../optim/optimizer.ts';
+import { lrSchedule } from '../optim/schedule.ts';
+import { UserError } from '../util/errors.ts';
 import { buildNetwork } from '../train/setup.ts';
 import { train } from '../train/trainer.ts';
 import { Rng } from '../util/rng.ts';
@@ -10,7 +12,7 @@ import { ProgressBar } from './progress.ts';
 
 /** `lth train`: trains one dense network and reports its accuracy and speed. */
 export const trainCommand: Command = {
-  usage: 'train --model M --dataset D [--iterations N] [--seed S] [--backend wasm|js] [--json]',
+  usage: 'train --model M --dataset D [--iterations N] [--seed S] [--backend wasm|js] [--width W] [--optimizer adam|sgd --momentum 0.9 --weight-decay 1e-4] [--milestones 80000,120000 --gamma 0.1 --warmup N] [--crop 4 --flip] [--normalize true|feature|channel] [--json]',
   summary: 'train one network (Adam, the paper\'s LeNet settings by default)',
   async run(argv) {
     const { values } = parse('train', argv, {
@@ -23,6 +25,17 @@ export const trainCommand: Command = {
       lr: { type: 'string' },
       'eval-every': { type: 'string' },
       dropout: { type: 'string' },
+      width: { type: 'string' },
+      optimizer: { type: 'string', default: 'adam' },
+      momentum: { type: 'string' },
+      'weight-decay': { type: 'string' },
+      milestones: { type: 'string' },
+      gamma: { type: 'string' },
+      warmup: { type: 'string' },
+      crop: { type: 'string' },
+      flip: { type: 'boolean', default: false },
+      normalize: { type: 'string' },
+      'eval-batch-size': { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     const iterations = intFlag(values, 'iterations', 3000, 1);
@@ -31,13 +44,24 @@ export const trainCommand: Command = {
     const evalEvery = intFlag(values, 'eval-every', 100, 1);
     const lr = numFlag(values, 'lr', 1.2e-3);
     const dropout = numFlag(values, 'dropout', 0);
+    const widthMultiplier = numFlag(values, 'width', 1);
+    const kind = String(values.optimizer);
+    if (kind !== 'adam' && kind !== 'sgd') throw new UserError(`--optimizer: expected adam or sgd, got '${kind}'`);
+    const weightDecay = numFlag(values, 'weight-decay', 0);
+    const milestones = typeof values.milestones === 'string' ? values.milestones.split(',').map((m) => intFlag({ milestones: m }, 'milestones', 0, 1)) : [];
+    const schedule = lrSchedule({ lr, milestones, gamma: numFlag(values, 'gamma', 0.1), warmupIterations: intFlag(values, 'warmup', 0, 0) });
+    const normalize = values.normalize === undefined ? false : values.normalize === 'true' ? true : String(values.normalize);
+    if (normalize !== false && normalize !== true && normalize !== 'feature' && normalize !== 'channel') {
+      throw new UserError(`--normalize: expected true, feature or channel, got '${normalize}'`);
+    }
+    const augment = { crop: intFlag(values, 'crop', 0, 0), flip: Boolean(values.flip) };
     const b = await createBackend(String(values.backend));
-    const data = await loadDataset(String(values.dataset));
+    const data = await loadDataset(String(values.dataset), { normalize });
     const rng = new Rng(seed);
-    const net = buildNetwork(b, String(values.model), data, rng.split('init'), { dropout });
-    const opt = makeOptimizer(b, net.params, { kind: 'adam', lr });
+    const net = buildNetwork(b, String(values.model), data, rng.split('init'), { dropout, widthMultiplier });
+    const opt = makeOptimizer(b, net.params, kind === 'adam' ? { kind, lr, weightDecay } : { kind, lr, momentum: numFlag(values, 'momentum', 0), weightDecay });
     const bar = new ProgressBar(iterations, `train ${values.model}`, process.stderr, !values.json);
-    const gen = train(b, net.model, net.params, opt, data, { iterations, batchSize, evalEvery, lr: () => lr }, { data: rng.split('data'), dropout: rng.split('dropout') });
+    const gen = train(b, net.model, net.params, opt, data, { iterations, batchSize, evalEvery, lr: schedule, augment, evalBatchSize: intFlag(values, 'eval-batch-size', 1000, 1) }, { data: rng.split('data'), dropout: rng.split('dropout') });
     let status = '';
     let r = gen.next();
     while (!r.done) {

@@ -1,4 +1,6 @@
 import { benchCommand } from './cmd-bench.ts';
+import { exportCommand } from './cmd-export.ts';
+import { inferCommand } from './cmd-infer.ts';
 import { instabilityCommand } from './cmd-instability.ts';
 import { listCommands } from './cmd-list.ts';
 import { presetCommands } from './cmd-presets.ts';
@@ -20,5 +22,7 @@ export const commands: Record<string, Command> = {
   instability: instabilityCommand,
   ...presetCommands,
   bench: benchCommand,
+  export: exportCommand,
+  infer: inferCommand,
   ...listCommands,
 };

@@ -1,8 +1,8 @@
 import type { OptimizerConfig } from '../optim/optimizer.ts';
-import { type Schema, bool, defaults, int, num, numMap, record, str, strList, validate } from './schema.ts';
+import { type Schema, bool, defaults, int, intList, num, numMap, oneOf, record, str, strList, validate } from './schema.ts';
 
 /** The control branches trained beside (or instead of) the ticket at each round. */
-export const branchNames = ['ticket', 'reinit', 'randomPrune', 'instability', 'fineTune'] as const;
+export const branchNames = ['ticket', 'reinit', 'randomPrune', 'instability', 'fineTune', 'snip', 'grasp', 'synflow', 'randomInit', 'set', 'rigl', 'deepR'] as const;
 /** A branch name. */
 export type BranchName = (typeof branchNames)[number];
 
@@ -16,6 +16,19 @@ export interface OptimizerSection {
   beta1: number;
   beta2: number;
   eps: number;
+  /** Step decay: the rate is multiplied by gamma after each of these iterations (optim/schedule.ts). */
+  milestones: number[];
+  gamma: number;
+  /** Linear warmup from lr/W to lr over the first W iterations (0: none). */
+  warmupIterations: number;
+}
+
+/** Seeded training-time augmentation of image data (data/augment.ts). */
+export interface AugmentSection {
+  /** Zero-pad by this many pixels and crop back at a random offset (0: no crop). */
+  crop: number;
+  /** Mirror left-right with probability 1/2. */
+  flip: boolean;
 }
 
 /** How and how much to prune each round. */
@@ -34,6 +47,21 @@ export interface FineTuneSection {
   lrScale: number;
 }
 
+/** Settings of the pruning-at-initialisation branches (snip, grasp, synflow, randomInit). */
+export interface AtInitSection {
+  batches: number;
+  allocation: 'global' | 'ticketLayers';
+  synflowIterations: number;
+}
+
+/** Settings of the dynamic sparse training branches (set, rigl, deepR). */
+export interface DynamicSection {
+  interval: number;
+  fraction: number;
+  deepRAlpha: number;
+  deepRTemperature: number;
+}
+
 /** A complete, resolved experiment config (what config.json in a run directory holds). */
 export interface ExperimentConfig {
   name: string;
@@ -45,10 +73,15 @@ export interface ExperimentConfig {
   iterations: number;
   batchSize: number;
   evalEvery: number;
+  evalBatchSize: number;
+  normalize: boolean | 'feature' | 'channel';
+  augment: AugmentSection;
   optimizer: OptimizerSection;
   pruning: PruningSection;
   branches: BranchName[];
   fineTune: FineTuneSection;
+  atInit: AtInitSection;
+  dynamic: DynamicSection;
   trials: number;
   seed: number;
 }
@@ -62,6 +95,9 @@ const optimizerSchema: Schema<OptimizerSection> = {
   beta1: num(0.9, 'Adam beta1', 0, 1),
   beta2: num(0.999, 'Adam beta2', 0, 1),
   eps: num(1e-8, 'Adam epsilon', 0, 1, true),
+  milestones: intList([], 'iterations after which the learning rate is multiplied by gamma (step decay)', 1),
+  gamma: num(0.1, 'learning-rate decay factor at each milestone', 0, 1, true),
+  warmupIterations: int(0, 'linear learning-rate warmup over this many iterations (0 = none)', 0),
 };
 
 const pruningSchema: Schema<PruningSection> = {
@@ -84,12 +120,35 @@ export const experimentSchema: Schema<ExperimentConfig> = {
   iterations: int(50000, 'training iterations per round', 1),
   batchSize: int(60, 'minibatch size', 1),
   evalEvery: int(100, 'evaluate on validation and test every N iterations', 1),
+  evalBatchSize: int(1000, 'rows per evaluation forward pass (lower it for big conv nets: activations of a batch share one arena)', 1),
+  normalize: oneOf<boolean | 'feature' | 'channel'>(false, 'standardise the data with training-split statistics: true (per channel for colour images, else per pixel), "feature", "channel", or false', [false, true, 'feature', 'channel']),
+  augment: record<AugmentSection>(
+    { crop: int(0, 'random crop: zero padding in pixels before cropping back (CIFAR: 4; 0 = off)', 0, 64), flip: bool(false, 'random horizontal flip') },
+    'seeded training-time augmentation of image data',
+  ),
   optimizer: record(optimizerSchema, 'optimizer settings'),
   pruning: record(pruningSchema, 'pruning settings'),
-  branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], 'branches per round: ticket, reinit (same mask, fresh init), randomPrune (random mask, same sizes), instability (linear mode connectivity), fineTune (Han et al.)', branchNames),
+  branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], 'branches per round: ticket, reinit (same mask, fresh init), randomPrune (random mask, same sizes), instability (linear mode connectivity), fineTune (Han et al.), snip, grasp, synflow, randomInit (pruning at init), set, rigl, deepR (dynamic sparse)', branchNames),
   fineTune: record<FineTuneSection>(
     { iterations: int(0, 'fine-tuning iterations per round (0 = the same as iterations)', 0), lrScale: num(1, 'fine-tuning learning rate as a multiple of optimizer.lr', 0, 10, true) },
     'the fineTune branch (Han et al. prune and fine-tune)',
+  ),
+  atInit: record<AtInitSection>(
+    {
+      batches: int(10, 'training batches scored by SNIP and GraSP', 1, 1000),
+      allocation: str<'global' | 'ticketLayers'>('global', 'global: one threshold over all layers (the methods\' own); ticketLayers: exactly the ticket\'s per-layer counts', ['global', 'ticketLayers']),
+      synflowIterations: int(100, 'SynFlow pruning iterations', 1, 10000),
+    },
+    'pruning-at-initialisation branches (snip, grasp, synflow, randomInit)',
+  ),
+  dynamic: record<DynamicSection>(
+    {
+      interval: int(100, 'SET/RigL: rewire every N iterations', 1),
+      fraction: num(0.3, 'SET/RigL: fraction of each layer\'s active weights dropped and regrown', 0, 1, true),
+      deepRAlpha: num(1e-4, 'DEEP-R: L1 shrinkage strength alpha', 0, 1),
+      deepRTemperature: num(1e-6, 'DEEP-R: temperature T of the exploration noise sqrt(2·lr·T)', 0, 1),
+    },
+    'dynamic sparse training branches (set, rigl, deepR)',
   ),
   trials: int(1, 'independent trials (seeds seed, seed+1, ...)', 1, 100),
   seed: int(1, 'base seed', 0),

@@ -1,5 +1,6 @@
 import { UserError } from '../util/errors.ts';
 import { type ExperimentConfig, resolveConfig } from './config.ts';
+import { convPresets } from './conv-presets.ts';
 import { merge } from './schema.ts';
 
 /** A named configuration with the reason it exists. */
@@ -31,6 +32,8 @@ export const presets: Record<string, Preset> = {
       trials: 1,
     },
   },
+  // Conv-2/4/6 (+ dropout), VGG-19, ResNet-20 and conv-quick; their choices are documented there.
+  ...convPresets,
 };
 
 /** The resolved config of a preset, with optional overrides merged on top. */

@@ -33,7 +33,7 @@ export async function* runExperiment(cfg: ExperimentConfig, outDir: string): Asy
   }
   if (saved === undefined) writeJsonAtomic(dir.config, cfg);
   const b = await createBackend(cfg.backend);
-  const data = await loadDataset(cfg.dataset);
+  const data = await loadDataset(cfg.dataset, { normalize: cfg.normalize });
   const net = buildNetwork(b, cfg.model, data, trialRngs(cfg, 0, 0, 'ticket').init, { dropout: cfg.dropout, widthMultiplier: cfg.widthMultiplier });
   const prunable = prunableParams(net.params);
   const rates = resolveRates(cfg.pruning.rates, prunable.map((p) => ({ name: p.name, shape: p.tensor.shape })));

@@ -57,6 +57,24 @@ export function strList<T extends string>(def: T[], help: string, oneOf: readonl
   };
 }
 
+/** A strictly ascending list of integers >= min, possibly empty (learning-rate milestones). */
+export function intList(def: number[], help: string, min = 0): Field<number[]> {
+  return {
+    help,
+    default: def,
+    check: (v, p) => {
+      if (!Array.isArray(v)) return fail(p, `a list of ascending integers >= ${min}`, v);
+      v.forEach((x, i) => (Number.isInteger(x) && x >= min && (i === 0 || x > v[i - 1]) ? x : fail(`${p}[${i}]`, `an integer >= ${min}, above the previous entry`, x)));
+      return [...(v as number[])];
+    },
+  };
+}
+
+/** One of a fixed set of JSON scalars (true, false, 'feature', ...). */
+export function oneOf<T extends string | boolean>(def: T, help: string, values: readonly T[]): Field<T> {
+  return { help, default: def, check: (v, p) => (values.includes(v as T) ? (v as T) : fail(p, `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`, v)) };
+}
+
 /** A map from names to numbers in [min, max) (per-layer pruning rates). */
 export function numMap(def: Record<string, number>, help: string, min: number, max: number): Field<Record<string, number>> {
   return {

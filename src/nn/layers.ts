@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend.ts';
 import type { Ctx } from '../autograd/tape.ts';
 import type { Tensor } from '../autograd/tensor.ts';
 import { linear } from '../autograd/ops/linear.ts';
+import { sparseLinear } from '../autograd/ops/sparse-linear.ts';
 import { dropout, relu } from '../autograd/ops/activation.ts';
 import { Module, Parameter, makeParameter } from './module.ts';
 
@@ -21,6 +22,9 @@ export class Linear extends Module {
     this.bias = makeParameter(b, `${name}.bias`, [outFeatures], { kind: 'zeros' }, false);
   }
   forward(ctx: Ctx, x: Tensor): Tensor {
+    // A weight switched to CSR form by the trainer (train/sparse-plan.ts) runs the sparse kernels.
+    const s = this.weight.sparse;
+    if (s !== null) return sparseLinear(ctx, x, s, this.bias.tensor, this.fuseRelu);
     return linear(ctx, x, this.weight.tensor, this.bias.tensor, this.fuseRelu);
   }
   parameters(): Parameter[] {

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend/backend.ts';
 import { UserError } from '../util/errors.ts';
 import { Dropout, Linear, Sequential } from './layers.ts';
+import { convModelSpecs } from './conv-models.ts';
 import type { Module } from './module.ts';
 
 /** What a model builder gets: the data's shape and the model's knobs. */
@@ -46,6 +47,11 @@ export const models: Record<string, ModelSpec> = {
       return mlp(b, [flatSize(o.inputShape), Math.round(300 * w), Math.round(100 * w), o.numClasses], o.dropout ?? 0);
     },
   },
+  conv2: convModelSpecs.conv2,
+  conv4: convModelSpecs.conv4,
+  conv6: convModelSpecs.conv6,
+  vgg19: convModelSpecs.vgg19,
+  resnet20: convModelSpecs.resnet20,
 };
 
 /** Looks a model up by name; the error lists the valid names. */

@@ -1,6 +1,7 @@
 import type { Backend, Buf } from '../backend/backend.ts';
 import type { Ctx } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
+import type { SparseWeight } from '../autograd/ops/sparse-linear.ts';
 import type { Rng } from '../util/rng.ts';
 
 /** How a parameter is initialised. */
@@ -9,9 +10,13 @@ export type Init = { kind: 'glorotNormal'; fanIn: number; fanOut: number } | { k
 /**
  * A named trainable tensor. `prunable` marks weights (biases and norms are never pruned);
  * `mask` (1 keep / 0 pruned) is set by the pruning layer and honoured by the optimizers.
+ * A tensor with requiresGrad false and no grad is layer state (BatchNorm running statistics):
+ * snapshotted, restored and initialised with the weights, skipped by the optimizers.
  */
 export class Parameter {
   mask: Buf | null = null;
+  /** Set while a training run trains this weight in CSR form (train/sparse-plan.ts); else null. */
+  sparse: SparseWeight | null = null;
   constructor(
     readonly name: string,
     readonly tensor: Tensor,
@@ -22,6 +27,11 @@ export class Parameter {
   /** Number of elements. */
   get size(): number {
     return this.tensor.size;
+  }
+
+  /** The tensor the optimizer updates: the nonzero values while sparse, else the dense tensor. */
+  get trainable(): Tensor {
+    return this.sparse?.values ?? this.tensor;
   }
 }
 

@@ -1,5 +1,7 @@
 import type { Backend, Buf } from '../backend/backend.ts';
 import type { Parameter } from '../nn/module.ts';
+import type { SparseWeight } from '../autograd/ops/sparse-linear.ts';
+import { relayoutState } from './sparse-state.ts';
 
 /** Optimizer settings as they appear in configs. */
 export type OptimizerConfig =
@@ -17,6 +19,11 @@ export interface Optimizer {
   reset(): void;
   /** Frees the state buffers. */
   dispose(): void;
+  /**
+   * Moves each parameter's state to the layout it trains in now (dense, or compact over its
+   * nonzeros while `p.sparse` is set). step() does it too; call it before freeing a SparseWeight.
+   */
+  syncLayout(): void;
 }
 
 /** Adam (Kingma & Ba) with optional L2 weight decay. */
@@ -24,6 +31,8 @@ export class Adam implements Optimizer {
   private readonly m1: Buf[];
   private readonly m2: Buf[];
   private t = 0;
+  // The layout each parameter's state is in (null: dense).
+  private readonly layout: (SparseWeight | null)[];
   constructor(
     private readonly b: Backend,
     private readonly params: Parameter[],
@@ -31,15 +40,23 @@ export class Adam implements Optimizer {
   ) {
     this.m1 = params.map((p) => b.alloc(p.size));
     this.m2 = params.map((p) => b.alloc(p.size));
+    this.layout = params.map(() => null);
   }
   step(lr: number): void {
     this.t++;
+    this.syncLayout();
     const { beta1, beta2, eps, weightDecay } = this.cfg;
     const args = { lr, beta1, beta2, eps, weightDecay, bc1: 1 - beta1 ** this.t, bc2: 1 - beta2 ** this.t };
     this.params.forEach((p, i) => {
-      const g = p.tensor.grad;
-      if (g === null || !p.tensor.gradWritten) return;
-      this.b.adam(p.tensor.buf, g, this.m1[i], this.m2[i], p.mask, p.size, args);
+      const t = p.trainable; // the nonzero values of a sparse weight: work and state scale with them
+      if (t.grad === null || !t.gradWritten) return;
+      this.b.adam(t.buf, t.grad, this.m1[i], this.m2[i], p.sparse ? null : p.mask, t.size, args);
+    });
+  }
+  syncLayout(): void {
+    this.params.forEach((p, i) => {
+      relayoutState(this.b, [this.m1[i], this.m2[i]], this.layout[i], p.sparse, p.size);
+      this.layout[i] = p.sparse;
     });
   }
   reset(): void {
@@ -57,19 +74,28 @@ export class Adam implements Optimizer {
 /** SGD with momentum, optional Nesterov and L2 weight decay (PyTorch semantics). */
 export class Sgd implements Optimizer {
   private readonly vel: Buf[];
+  private readonly layout: (SparseWeight | null)[];
   constructor(
     private readonly b: Backend,
     private readonly params: Parameter[],
     private readonly cfg: { momentum: number; weightDecay: number; nesterov: boolean },
   ) {
     this.vel = params.map((p) => b.alloc(p.size));
+    this.layout = params.map(() => null);
   }
   step(lr: number): void {
+    this.syncLayout();
     const args = { lr, ...this.cfg };
     this.params.forEach((p, i) => {
-      const g = p.tensor.grad;
-      if (g === null || !p.tensor.gradWritten) return;
-      this.b.sgd(p.tensor.buf, g, this.vel[i], p.mask, p.size, args);
+      const t = p.trainable;
+      if (t.grad === null || !t.gradWritten) return;
+      this.b.sgd(t.buf, t.grad, this.vel[i], p.sparse ? null : p.mask, t.size, args);
+    });
+  }
+  syncLayout(): void {
+    this.params.forEach((p, i) => {
+      relayoutState(this.b, [this.vel[i]], this.layout[i], p.sparse, p.size);
+      this.layout[i] = p.sparse;
     });
   }
   reset(): void {

@@ -17,6 +17,7 @@ export function applyMasks(b: Backend, params: Parameter[], masks: Masks): void 
     const m = masks[p.name];
     if (m === undefined) throw new Error(`applyMasks: no mask for '${p.name}'`);
     if (m.length !== p.size) throw new Error(`applyMasks: mask for '${p.name}' has ${m.length} entries, expected ${p.size}`);
+    if (p.sparse !== null) throw new Error(`applyMasks: '${p.name}' is training in CSR form; apply masks before train() or after it returns`);
     if (p.mask === null) p.mask = b.alloc(p.size);
     b.write(p.mask, maskToFloat(m));
     b.mul(p.tensor.buf, p.mask, p.tensor.buf, p.size);

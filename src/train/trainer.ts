@@ -2,12 +2,15 @@ import type { Backend } from '../backend/backend.ts';
 import { softmaxCrossEntropy } from '../autograd/ops/loss.ts';
 import { type Ctx, evalCtx, trainCtx } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
+import type { AugmentOptions } from '../data/augment.ts';
 import { Batcher, evalBatches } from '../data/batcher.ts';
 import type { Dataset, Split } from '../data/dataset.ts';
 import type { Module, Parameter } from '../nn/module.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import type { Rng } from '../util/rng.ts';
+import type { Rewirer } from '../prune/dynamic/rewirer.ts';
 import { type Weights, snapshotWeights } from './state.ts';
+import { type KernelChoice, type SparseMode, activateSparse } from './sparse-plan.ts';
 
 /** One evaluation on the validation and test splits. */
 export interface EvalRecord {
@@ -34,8 +37,18 @@ export interface TrainOptions {
   startIteration?: number;
   /** Iterations after which to copy the weights out (rewind points); 0 = before training. */
   snapshotAt?: number[];
+  /** Dynamic sparse training: rewires the masks after each step (needs dense kernels). */
+  rewirer?: Rewirer;
   /** Rows per evaluation forward pass. */
   evalBatchSize?: number;
+  /**
+   * Kernels for masked Linear layers: measured per layer ('auto', the default), forced, or a
+   * record of per-layer choices (e.g. a run's recorded TrainResult.kernels, for an exact replay).
+   * Always dense with a rewirer (its masks change every step).
+   */
+  sparse?: SparseMode;
+  /** Seeded crop/flip of every training batch (image data; the dataset's inputShape is [C, H, W]). */
+  augment?: AugmentOptions;
 }
 
 /** The outcome of a run: every evaluation, the early-stop one, and the snapshots. */
@@ -47,6 +60,8 @@ export interface TrainResult {
   snapshots: Map<number, Weights>;
   seconds: number;
   stepsPerSecond: number;
+  /** The dense/sparse kernel choice of every Linear layer, by layer name (train/sparse-plan.ts). */
+  kernels: Record<string, KernelChoice>;
 }
 
 /** Progress events yielded while training. */
@@ -78,7 +93,7 @@ export function evaluate(b: Backend, model: Module, split: Split, features: numb
 export function trainStep(ctx: Ctx, model: Module, params: Parameter[], opt: Optimizer, xs: Float32Array, ys: Float32Array, n: number, features: number, lr: number): number {
   const b = ctx.backend;
   b.resetScratch();
-  for (const p of params) p.tensor.gradWritten = false;
+  for (const p of params) p.trainable.gradWritten = false;
   const x = new Tensor([n, features], b.scratch(n * features), false);
   b.write(x.buf, xs);
   const labels = b.scratch(n);
@@ -92,7 +107,8 @@ export function trainStep(ctx: Ctx, model: Module, params: Parameter[], opt: Opt
 
 /**
  * Trains `model` with `opt`, yielding progress events; returns the evaluations, the
- * early-stop record and the requested weight snapshots. Deterministic given the rngs.
+ * early-stop record, the requested weight snapshots and the kernels each Linear layer ran on.
+ * Deterministic given the rngs (and, in 'auto' sparse mode, the measured kernel choices).
  */
 export function* train(
   b: Backend,
@@ -103,8 +119,30 @@ export function* train(
   opts: TrainOptions,
   rng: { data: Rng; dropout: Rng },
 ): Generator<TrainEvent, TrainResult> {
+  // A rewirer changes the masks every step, so CSR patterns built from them would go stale.
+  const mode = opts.rewirer !== undefined ? 'dense' : (opts.sparse ?? 'auto');
+  const plan = activateSparse(b, model, opt, { mode, batchSize: opts.batchSize });
+  try {
+    const res = yield* trainSteps(b, model, params, opt, data, opts, rng);
+    return { ...res, kernels: plan.kernels };
+  } finally {
+    plan.end(); // also when the caller abandons the generator: weights are dense again
+  }
+}
+
+// The training loop proper.
+function* trainSteps(
+  b: Backend,
+  model: Module,
+  params: Parameter[],
+  opt: Optimizer,
+  data: Dataset,
+  opts: TrainOptions,
+  rng: { data: Rng; dropout: Rng },
+): Generator<TrainEvent, Omit<TrainResult, 'kernels'>> {
   const features = data.inputShape.reduce((a, d) => a * d, 1);
-  const batcher = new Batcher(data.train, opts.batchSize, rng.data);
+  const aug = opts.augment;
+  const batcher = new Batcher(data.train, opts.batchSize, rng.data, aug && ((aug.crop ?? 0) > 0 || aug.flip) ? { augment: { ...aug, shape: data.inputShape } } : {});
   const ctx = trainCtx(b, rng.dropout);
   const snapshots = new Map<number, Weights>();
   const wanted = new Set(opts.snapshotAt ?? []);
@@ -114,11 +152,13 @@ export function* train(
   const t0 = performance.now();
   let evalMs = 0;
   const start = opts.startIteration ?? 0;
+  opts.rewirer?.start(b, params);
   batcher.seek(start);
   if (wanted.has(start)) snapshots.set(start, snapshotWeights(b, params));
   for (let it = start + 1; it <= opts.iterations; it++) {
     const batch = batcher.next();
     lossSum += trainStep(ctx, model, params, opt, batch.x, batch.y, batch.n, features, opts.lr(it));
+    opts.rewirer?.afterStep(it, b, params, opts.lr(it));
     lossCount++;
     if (wanted.has(it)) snapshots.set(it, snapshotWeights(b, params));
     if (it % opts.evalEvery === 0 || it === opts.iterations) {

@@ -2,6 +2,7 @@ import type { Backend } from '../../backend/backend.ts';
 import type { Dataset } from '../../data/dataset.ts';
 import { initParameters } from '../../nn/module.ts';
 import type { Optimizer } from '../../optim/optimizer.ts';
+import { lrSchedule } from '../../optim/schedule.ts';
 import { applyMasks } from '../../prune/apply.ts';
 import { type Masks, density } from '../../prune/masks.ts';
 import type { Network } from '../../train/setup.ts';
@@ -65,9 +66,17 @@ export function* trainFrom(ctx: PieceContext, start: Start, mask: Masks, extra: 
   else restoreWeights(b, net.params, start.weights);
   applyMasks(b, net.params, mask);
   ctx.opt.reset();
-  const lr = cfg.optimizer.lr;
   const { data, ...trainExtra } = extra;
-  const opts: TrainOptions = { iterations: cfg.iterations, batchSize: cfg.batchSize, evalEvery: cfg.evalEvery, lr: () => lr, startIteration: startIteration(ctx), ...trainExtra };
+  const opts: TrainOptions = {
+    iterations: cfg.iterations,
+    batchSize: cfg.batchSize,
+    evalEvery: cfg.evalEvery,
+    evalBatchSize: cfg.evalBatchSize,
+    lr: lrSchedule(cfg.optimizer), // warmup and step decay; constant for the paper's Adam runs
+    augment: cfg.augment,
+    startIteration: startIteration(ctx),
+    ...trainExtra,
+  };
   const gen = train(b, net.model, net.params, ctx.opt, ctx.data, opts, { data: data ?? ctx.rng.data, dropout: ctx.rng.dropout });
   let step = gen.next();
   while (!step.done) {

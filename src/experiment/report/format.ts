@@ -5,8 +5,16 @@ import type { Summary } from './types.ts';
 const BRANCH_LABELS: Record<string, string> = {
   ticket: 'winning ticket',
   reinit: 'random reinit',
-  randomReinit: 'random reinit',
   randomPrune: 'random pruning',
+  instability: 'instability copy',
+  fineTune: 'fine-tune (Han et al.)',
+  snip: 'SNIP',
+  grasp: 'GraSP',
+  synflow: 'SynFlow',
+  randomInit: 'random at init',
+  set: 'SET',
+  rigl: 'RigL',
+  deepR: 'DEEP-R',
 };
 
 /** The display name of a branch, e.g. 'reinit' -> 'random reinit'. */

@@ -1,0 +1,44 @@
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../experiment/io/atomic.ts';
+import { encodeSparseModel, specDensity } from '../infer/format.ts';
+import { sparseSpecFromRun } from '../infer/export.ts';
+import { UserError } from '../util/errors.ts';
+import { intFlag, parse } from './args.ts';
+import type { Command } from './commands.ts';
+
+/** `lth export`: writes one trained ticket of a run directory as a compact sparse model. */
+export const exportCommand: Command = {
+  usage: 'export <run-dir> --round R [--trial T] [--branch B] --out model.lth [--json]',
+  summary: 'save a trained ticket as a compact sparse model (CSR: mask + surviving weights)',
+  async run(argv) {
+    const { values, positionals } = parse('export', argv, {
+      round: { type: 'string' },
+      trial: { type: 'string' },
+      branch: { type: 'string', default: 'ticket' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    if (positionals.length !== 1) throw new UserError(`lth export: expected one run directory, got ${positionals.length}`);
+    if (values.round === undefined) throw new UserError('lth export: --round is required');
+    if (values.out === undefined) throw new UserError('lth export: --out is required (e.g. --out model.lth)');
+    const spec = sparseSpecFromRun(positionals[0], { round: intFlag(values, 'round', 0, 0), trial: intFlag(values, 'trial', 0, 0), branch: String(values.branch) });
+    const bytes = encodeSparseModel(spec);
+    const out = resolve(String(values.out));
+    writeFileAtomic(out, bytes);
+    const summary = {
+      out,
+      bytes: bytes.length,
+      model: spec.model,
+      density: specDensity(spec),
+      layers: spec.layers.map((l) => ({ name: l.name, shape: [l.outFeatures, l.inFeatures], nonzeros: l.values.length })),
+      ...spec.info,
+    };
+    if (values.json) {
+      console.log(JSON.stringify(summary));
+    } else {
+      console.log(`${out}: ${spec.model}, ${(summary.density * 100).toFixed(2)}% of weights, ${(bytes.length / 1024).toFixed(1)} KiB`);
+      for (const l of summary.layers) console.log(`  ${l.name.padEnd(8)} [${l.shape.join(', ')}]  ${l.nonzeros} nonzeros`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,23 @@
+// The sparse benchmark runs end to end and reports the issue's JSON fields with sane values
+// (one density, one burst, no tfjs: a smoke test, not a measurement).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runSparseBench } from '../../bench/sparse.ts';
+
+test('runSparseBench: one row per density with times, speedups, the ideal and the kernel choices', async () => {
+  const rows = await runSparseBench({ densities: [0.05], rounds: 1, tfjs: false });
+  assert.is(rows.length, 1);
+  const r = rows[0];
+  assert.is(r.density, 0.05);
+  assert.ok(r.outputDensity > 0.05 && r.outputDensity < 0.3, `output layer pruned at half rate: ${r.outputDensity}`);
+  assert.ok(Math.abs(r.ideal - 1 / r.overallDensity) < 1e-9);
+  for (const k of ['trainSpeedup', 'trainSpeedupForced', 'inferSpeedupBatch1', 'inferSpeedupBatch60'] as const) assert.ok(r[k] > 0, `${k} = ${r[k]}`);
+  for (const t of [r.trainMs, r.inferMsBatch1, r.inferMsBatch60]) {
+    assert.ok(t.sparse > 0 && t.dense > 0);
+    assert.is(t.tfjs, null);
+  }
+  assert.equal(Object.keys(r.kernels), ['fc1', 'fc2', 'fc3']);
+  assert.is(JSON.parse(JSON.stringify({ rows })).rows[0].density, 0.05);
+});
+
+test.run();
