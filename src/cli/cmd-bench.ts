@@ -35,13 +35,18 @@ const suites: Record<string, { summary: string; run(json: boolean, seconds: numb
 
 /** `lth bench <suite>`: runs one benchmark suite. */
 export const benchCommand: Command = {
-  usage: `bench <${Object.keys(suites).join('|')}> [--seconds S] [--json]`,
+  usage: `bench <${Object.keys(suites).join('|')}> [--seconds S] [--json]  |  bench sparse [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--json]`,
   summary: 'benchmarks against tfjs-backend-wasm, side by side in one process',
   async run(argv) {
+    if (argv[0] === 'sparse') {
+      // the sparse suite has its own flags (densities, rounds)
+      const { sparseBenchCommand } = await import('../../bench/sparse.ts');
+      return sparseBenchCommand(argv.slice(1));
+    }
     const { values, positionals } = parse('bench', argv, { json: { type: 'boolean', default: false }, seconds: { type: 'string' } });
     const name = positionals[0];
     const suite = name !== undefined && Object.hasOwn(suites, name) ? suites[name] : undefined;
-    if (suite === undefined) throw new UserError(`lth bench: expected a suite, one of ${Object.keys(suites).join(', ')}; got ${name === undefined ? 'none' : `'${name}'`}`);
+    if (suite === undefined) throw new UserError(`lth bench: expected a suite, one of ${[...Object.keys(suites), 'sparse'].join(', ')}; got ${name === undefined ? 'none' : `'${name}'`}`);
     await suite.run(Boolean(values.json), numFlag(values, 'seconds', 1.5));
     return 0;
   },

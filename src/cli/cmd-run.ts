@@ -47,6 +47,7 @@ export const experimentFlags = {
   iterations: { type: 'string' },
   seed: { type: 'string' },
   backend: { type: 'string' },
+  kernels: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -59,12 +60,13 @@ export function configFromArgs(cmd: string, values: Record<string, string | bool
   if (values.iterations !== undefined) overrides.iterations = intFlag(values, 'iterations', 1, 1);
   if (values.seed !== undefined) overrides.seed = intFlag(values, 'seed', 1, 0);
   if (values.backend !== undefined) overrides.backend = values.backend;
+  if (values.kernels !== undefined) overrides.kernels = values.kernels;
   return loadConfig(positionals[0], overrides);
 }
 
 /** `lth run`: runs or resumes an IMP experiment. */
 export const runCommand: Command = {
-  usage: 'run <preset | config.json> [--out DIR] [--rounds R] [--trials T] [--iterations N] [--backend B] [--json]',
+  usage: 'run <preset | config.json> [--out DIR] [--rounds R] [--trials T] [--iterations N] [--backend B] [--kernels auto|dense|sparse] [--json]',
   summary: 'iterative magnitude pruning with rewinding and control branches (resumes)',
   async run(argv) {
     const { values, positionals } = parse('run', argv, experimentFlags);

@@ -3,6 +3,7 @@ import { fullMasks } from '../prune/masks.ts';
 import { type Scores, magnitudeScores, pruneGlobal, pruneLayerwise } from '../prune/magnitude.ts';
 import type { Weights } from '../train/state.ts';
 import type { EvalRecord } from '../train/trainer.ts';
+import type { KernelChoice } from '../train/sparse-plan.ts';
 import { Rng } from '../util/rng.ts';
 import type { BranchName, ExperimentConfig } from './config.ts';
 
@@ -20,6 +21,8 @@ export interface PieceResult {
   wallSeconds: number;
   stepsPerSecond: number;
   evals: EvalRecord[];
+  /** The dense or sparse kernels each Linear layer trained on, with the timings that decided. */
+  kernels: Record<string, KernelChoice>;
   /** Branch-specific results (e.g. the instability barrier). */
   extras?: Record<string, unknown>;
 }

@@ -74,6 +74,7 @@ export function* trainFrom(ctx: PieceContext, start: Start, mask: Masks, extra: 
     evalBatchSize: cfg.evalBatchSize,
     lr: lrSchedule(cfg.optimizer), // warmup and step decay; constant for the paper's Adam runs
     augment: cfg.augment,
+    sparse: cfg.kernels,
     startIteration: startIteration(ctx),
     ...trainExtra,
   };
@@ -103,6 +104,7 @@ export function pieceResult(ctx: PieceContext, mask: Masks, res: TrainResult, ex
     wallSeconds: res.seconds,
     stepsPerSecond: res.stepsPerSecond,
     evals: res.evals,
+    kernels: res.kernels,
     ...(extras ? { extras } : {}),
   };
 }
