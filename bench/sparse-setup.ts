@@ -6,7 +6,7 @@
 import { evalCtx, trainCtx } from '../src/autograd/tape.ts';
 import { Tensor } from '../src/autograd/tensor.ts';
 import type { Backend } from '../src/backend/backend.ts';
-import type { Dataset } from '../src/data/dataset.ts';
+import { shapeOnlyDataset } from '../src/data/dataset.ts';
 import { mlpLayers, sparseLayers } from '../src/infer/export.ts';
 import { SparseModel } from '../src/infer/sparse-model.ts';
 import { makeOptimizer } from '../src/optim/optimizer.ts';
@@ -22,16 +22,8 @@ import { Rng } from '../src/util/rng.ts';
 export const BATCH = 60;
 const FEATURES = 784;
 
-/** Shapes-only MNIST stand-in for building the network (the benchmark feeds random batches). */
-const shapes: Dataset = {
-  name: 'random',
-  description: 'random pixels',
-  inputShape: [1, 28, 28],
-  numClasses: 10,
-  train: { x: new Float32Array(0), y: new Float32Array(0), n: 0 },
-  val: { x: new Float32Array(0), y: new Float32Array(0), n: 0 },
-  test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 },
-};
+/** LeNet-300-100's shapes (the benchmark feeds random batches). */
+const shapes = shapeOnlyDataset([1, 28, 28], 10);
 
 /**
  * The paper prunes LeNet's output layer at half the rate of the hidden layers (10% vs 20% per

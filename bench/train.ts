@@ -6,7 +6,7 @@
  */
 import { trainCtx } from '../src/autograd/tape.ts';
 import { createBackend } from '../src/backend/index.ts';
-import type { Dataset } from '../src/data/dataset.ts';
+import { shapeOnlyDataset } from '../src/data/dataset.ts';
 import { makeOptimizer } from '../src/optim/optimizer.ts';
 import { buildNetwork } from '../src/train/setup.ts';
 import { trainStep } from '../src/train/trainer.ts';
@@ -23,16 +23,8 @@ export interface TrainBenchResult {
   bursts: number;
 }
 
-/** Shapes-only dataset for building LeNet-300-100 (the benchmark feeds random batches). */
-const shapes: Dataset = {
-  name: 'random',
-  description: 'random pixels',
-  inputShape: [1, 28, 28],
-  numClasses: 10,
-  train: { x: new Float32Array(0), y: new Float32Array(0), n: 0 },
-  val: { x: new Float32Array(0), y: new Float32Array(0), n: 0 },
-  test: { x: new Float32Array(0), y: new Float32Array(0), n: 0 },
-};
+/** LeNet-300-100's shapes (the benchmark feeds random batches). */
+const shapes = shapeOnlyDataset([1, 28, 28], 10);
 
 /** Times lth training steps on one backend for about `seconds`; returns steps per second. */
 export async function benchLthTrainSteps(backend: string, seconds: number, batch = 60, seed = 1): Promise<number> {

@@ -69,3 +69,9 @@ export function classCounts(split: Split, numClasses: number): number[] {
   }
   return counts;
 }
+
+/** A dataset with shapes but no examples: enough to build a model (benchmarks feed their own batches). */
+export function shapeOnlyDataset(inputShape: number[], numClasses: number): Dataset {
+  const empty = (): Split => ({ x: new Float32Array(0), y: new Float32Array(0), n: 0 });
+  return { name: 'shapes-only', description: 'no examples, shapes only', inputShape, numClasses, train: empty(), val: empty(), test: empty() };
+}

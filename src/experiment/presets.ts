@@ -32,6 +32,19 @@ export const presets: Record<string, Preset> = {
       trials: 1,
     },
   },
+  compare: {
+    description: 'the competitors side by side on LeNet-300-100 / embedded MNIST: IMP ticket, reinit, random pruning, fine-tuning, SNIP, GraSP, SynFlow, DEEP-R (and SET, RigL) at matched sizes, 2 trials',
+    config: {
+      name: 'compare',
+      iterations: 1500,
+      evalEvery: 100,
+      // 40% of the hidden layers per round reaches a few percent in 6 rounds
+      pruning: { strategy: 'layerwise', rates: { default: 0.4, output: 0.2 }, rounds: 6 },
+      branches: ['ticket', 'reinit', 'randomPrune', 'fineTune', 'snip', 'grasp', 'synflow', 'deepR', 'set', 'rigl'],
+      fineTune: { iterations: 500 },
+      trials: 2,
+    },
+  },
   // Conv-2/4/6 (+ dropout), VGG-19, ResNet-20 and conv-quick; their choices are documented there.
   ...convPresets,
 };

@@ -1,56 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Backend } from '../../src/backend/backend.ts';
 import { createBackend } from '../../src/backend/index.ts';
 import { add } from '../../src/autograd/ops/arith.ts';
 import { dropout, relu } from '../../src/autograd/ops/activation.ts';
 import { linear } from '../../src/autograd/ops/linear.ts';
 import { softmaxCrossEntropy } from '../../src/autograd/ops/loss.ts';
-import { type Ctx, evalCtx, trainCtx } from '../../src/autograd/tape.ts';
+import { evalCtx, trainCtx } from '../../src/autograd/tape.ts';
+import { gradCheck, leaf } from './numeric.ts';
 import { Tensor } from '../../src/autograd/tensor.ts';
 import { Rng } from '../../src/util/rng.ts';
-
-/** A leaf tensor with persistent data and gradient. */
-function leaf(b: Backend, shape: number[], rng: Rng, requiresGrad = true): Tensor {
-  const n = shape.reduce((a, d) => a * d, 1);
-  const t = new Tensor(shape, b.alloc(n), requiresGrad);
-  t.grad = b.alloc(n);
-  b.write(t.buf, Array.from({ length: n }, () => rng.normal()));
-  return t;
-}
-
-/**
- * Compares the tape's gradient of loss(ctx) w.r.t. each leaf against central differences.
- * The loss function must be deterministic given the ctx rng seed.
- */
-function gradCheck(b: Backend, leaves: Tensor[], lossFn: (ctx: Ctx) => number, seed = 5, tol = 2e-2): void {
-  for (const t of leaves) t.gradWritten = false;
-  b.resetScratch();
-  const ctx = trainCtx(b, new Rng(seed));
-  lossFn(ctx);
-  ctx.tape!.backward();
-  const analytic = leaves.map((t) => (t.gradWritten ? b.read(t.grad!) : new Float32Array(t.size)));
-  const h = 1e-2;
-  leaves.forEach((t, li) => {
-    const vals = b.read(t.buf);
-    for (let i = 0; i < t.size; i++) {
-      const orig = vals[i];
-      const at = (v: number): number => {
-        vals[i] = v;
-        b.write(t.buf, vals);
-        b.resetScratch();
-        const c: Ctx = { ...evalCtx(b, new Rng(seed)), training: true };
-        return lossFn(c);
-      };
-      const num = (at(orig + h) - at(orig - h)) / (2 * h);
-      vals[i] = orig;
-      b.write(t.buf, vals);
-      const a = analytic[li][i];
-      const err = Math.abs(a - num) / Math.max(1, Math.abs(a), Math.abs(num));
-      assert.ok(err < tol, `leaf ${li} [${i}]: analytic ${a} vs numeric ${num}`);
-    }
-  });
-}
 
 for (const name of ['js', 'wasm']) {
   test(`${name}: linear + bias + fused relu, then linear, softmax cross-entropy`, async () => {
