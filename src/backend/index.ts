@@ -1,6 +1,6 @@
 /**
  * Backend registry: the one place that maps a backend name (config field, --backend flag) to
- * an implementation. The tfjs peer registers here too when it lands.
+ * an implementation, and where a backend that cannot load falls back to another.
  */
 import { UserError } from '../util/errors.ts';
 import type { Backend } from './backend.ts';
@@ -10,21 +10,52 @@ import { createWasmBackend } from './wasm.ts';
 export type { Backend, Buf, GemmLayout, AdamArgs, SgdArgs, ConvGeom, PoolGeom, IntBuf, CsrIndex } from './backend.ts';
 
 /** Names accepted by createBackend. */
-export type BackendName = 'wasm' | 'js';
+export type BackendName = 'wasm' | 'js' | 'tfjs-wasm';
+
+/** Options of createBackend. */
+export interface CreateBackendOptions {
+  /**
+   * When the named backend cannot load (for `wasm`: build/lth.wasm missing or invalid, or no
+   * WebAssembly SIMD), create its fallback (`tfjs-wasm`) instead, after a one-line warning.
+   * The CLI sets it; library callers and tests get the error, so a failure is never silent.
+   */
+  fallback?: boolean;
+  /** The bytes of our kernel module (a browser passes them); default: build/lth.wasm from disk. */
+  wasmBytes?: BufferSource;
+  /** Where the fallback warning goes; default console.warn (stderr in Node). */
+  warn?: (line: string) => void;
+}
 
 // Typed record: adding a backend is one line, and the name list cannot drift from it.
-const factories: Record<BackendName, () => Promise<Backend>> = {
-  wasm: () => createWasmBackend(),
+// tfjs is imported only when asked for, so the default path never loads it.
+const factories: Record<BackendName, (o: CreateBackendOptions) => Promise<Backend>> = {
+  wasm: (o) => createWasmBackend(o.wasmBytes),
   js: async () => new JsBackend(),
+  'tfjs-wasm': async () => (await import('./tfjs.ts')).createTfjsBackend(),
 };
+
+// The backend to try when one cannot load.
+const fallbacks: Partial<Record<BackendName, BackendName>> = { wasm: 'tfjs-wasm' };
 
 /** Valid backend names, default first. */
 export const backendNames = Object.keys(factories) as BackendName[];
 
-/** Creates the named backend; an unknown name throws a UserError listing the valid ones. */
-export async function createBackend(name: BackendName | string): Promise<Backend> {
+/**
+ * Creates the named backend; an unknown name throws a UserError listing the valid ones. With
+ * `fallback`, a backend that fails to load is replaced by its fallback (see the option).
+ */
+export async function createBackend(name: BackendName | string, opts: CreateBackendOptions = {}): Promise<Backend> {
   if (!Object.hasOwn(factories, name)) {
     throw new UserError(`unknown backend "${name}"; valid backends: ${backendNames.join(', ')}`);
   }
-  return factories[name as BackendName]();
+  const key = name as BackendName;
+  const alt = fallbacks[key];
+  if (!opts.fallback || alt === undefined) return factories[key](opts);
+  try {
+    return await factories[key](opts);
+  } catch (err) {
+    const why = (err as Error).message.split('\n')[0];
+    (opts.warn ?? console.warn)(`lth: the ${key} backend cannot load (${why}); falling back to ${alt}`);
+    return factories[alt](opts);
+  }
 }

@@ -1,15 +1,16 @@
 // The conformance suite: every Backend method of every candidate backend against the js
 // reference, at sizes that exercise SIMD tails (0, 1, 3, 5, 17) and at LeNet-300-100 sizes.
-// A new backend (tfjs) joins by adding one entry to `candidates`.
+// A new backend joins by adding one entry to `candidates` (tfjs-wasm did).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Backend, Buf, GemmLayout } from '../../src/backend/backend.ts';
 import { JsBackend } from '../../src/backend/js.ts';
+import { createTfjsBackend } from '../../src/backend/tfjs.ts';
 import { createWasmBackend } from '../../src/backend/wasm.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const ref = new JsBackend();
-const candidates: Backend[] = [await createWasmBackend()];
+const candidates: Backend[] = [await createWasmBackend(), await createTfjsBackend()];
 const SIZES = [0, 1, 3, 5, 17, 1003];
 
 /** Uniform values in [-scale, scale). */

@@ -7,12 +7,13 @@ import * as assert from 'uvu/assert';
 import type { Backend, ConvGeom, PoolGeom } from '../../src/backend/backend.ts';
 import { convGeom, convPlan, convSizes, poolGeom, poolSizes, type Padding } from '../../src/backend/conv-geom.ts';
 import { JsBackend } from '../../src/backend/js.ts';
+import { createTfjsBackend } from '../../src/backend/tfjs.ts';
 import { createWasmBackend } from '../../src/backend/wasm.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { buf, rand, same } from './compare.ts';
 
 const ref = new JsBackend();
-const candidates: Backend[] = [await createWasmBackend()];
+const candidates: Backend[] = [await createWasmBackend(), await createTfjsBackend()];
 
 /** Convolutions covering: 0/1 sizes, 1x1 and non-square kernels, strides 1-3, every padding kind. */
 function convCases(rng: Rng): ConvGeom[] {

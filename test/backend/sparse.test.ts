@@ -5,12 +5,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Backend, Buf } from '../../src/backend/backend.ts';
 import { JsBackend } from '../../src/backend/js.ts';
+import { createTfjsBackend } from '../../src/backend/tfjs.ts';
 import { createWasmBackend } from '../../src/backend/wasm.ts';
 import { type CsrPattern, csrFromMask, freeCsr, uploadCsr } from '../../src/prune/csr.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const ref = new JsBackend();
-const candidates: Backend[] = [await createWasmBackend()];
+const candidates: Backend[] = [await createWasmBackend(), await createTfjsBackend()];
 const BATCHES = [0, 1, 3, 5, 17, 60, 67];
 const SHAPES: [number, number][] = [[0, 0], [1, 1], [3, 5], [5, 3], [17, 17], [300, 784]];
 const DENSITIES = [0, 0.02, 0.3, 1];
