@@ -4,12 +4,14 @@
  * the engine is checked against: correctness first, speed comes from the `wasm` backend.
  * Buffers wrap immutable tensors (tfjs-buf.ts); every op runs in tf.tidy and swaps its result
  * in, so the tensor count stays flat across steps. Reductions that return a JS number are read
- * back and summed in float64, as the contract asks; the NCHW ops live in tfjs-conv.ts and the
+ * back and summed in float64, as the contract asks; the NCHW ops live in tfjs-conv.ts and
+ * tfjs-pool.ts, and the
  * CSR ops, which need the index arrays on the CPU side, in tfjs-sparse.ts.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { AdamArgs, Backend, Buf, ConvGeom, CsrIndex, GemmLayout, IntBuf, PoolGeom, SgdArgs } from './backend.ts';
 import { TfConvOps } from './tfjs-conv.ts';
+import { TfPoolOps } from './tfjs-pool.ts';
 import { TfStore } from './tfjs-buf.ts';
 import { initTfjsWasm, type Tf } from './tfjs-init.ts';
 import { TfSparseOps } from './tfjs-sparse.ts';
@@ -24,11 +26,13 @@ export class TfjsBackend implements Backend {
   readonly name = 'tfjs-wasm';
   private readonly s: TfStore;
   private readonly conv: TfConvOps;
+  private readonly pool: TfPoolOps;
   private readonly sparse: TfSparseOps;
 
   constructor(private readonly tf: Tf) {
     this.s = new TfStore(tf);
     this.conv = new TfConvOps(this.s);
+    this.pool = new TfPoolOps(this.s);
     this.sparse = new TfSparseOps(this.s);
   }
 
@@ -157,10 +161,10 @@ export class TfjsBackend implements Backend {
     this.conv.channelSum(dy, db, n, c, plane, accumulate);
   }
   maxPool2d(x: Buf, y: Buf, g: PoolGeom): void {
-    this.conv.maxPool2d(x, y, g);
+    this.pool.maxPool2d(x, y, g);
   }
   maxPool2dBackward(x: Buf, dy: Buf, dx: Buf, g: PoolGeom, accumulate: boolean): void {
-    this.conv.maxPool2dBackward(x, dy, dx, g, accumulate);
+    this.pool.maxPool2dBackward(x, dy, dx, g, accumulate);
   }
   globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void {
     this.conv.globalAvgPool(x, y, nc, plane);

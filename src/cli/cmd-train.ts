@@ -12,7 +12,7 @@ import { ProgressBar } from './progress.ts';
 
 /** `lth train`: trains one dense network and reports its accuracy and speed. */
 export const trainCommand: Command = {
-  usage: 'train --model M --dataset D [--iterations N] [--seed S] [--backend wasm|js] [--width W] [--optimizer adam|sgd --momentum 0.9 --weight-decay 1e-4] [--milestones 80000,120000 --gamma 0.1 --warmup N] [--crop 4 --flip] [--normalize true|feature|channel] [--json]',
+  usage: 'train --model M --dataset D [--iterations N] [--seed S] [--backend wasm|js|tfjs-wasm] [--width W] [--optimizer adam|sgd --momentum 0.9 --weight-decay 1e-4] [--milestones 80000,120000 --gamma 0.1 --warmup N] [--crop 4 --flip] [--normalize true|feature|channel] [--json]',
   summary: 'train one network (Adam, the paper\'s LeNet settings by default)',
   async run(argv) {
     const { values } = parse('train', argv, {
@@ -55,7 +55,7 @@ export const trainCommand: Command = {
       throw new UserError(`--normalize: expected true, feature or channel, got '${normalize}'`);
     }
     const augment = { crop: intFlag(values, 'crop', 0, 0), flip: Boolean(values.flip) };
-    const b = await createBackend(String(values.backend));
+    const b = await createBackend(String(values.backend), { fallback: true }); // no lth.wasm / no SIMD: tfjs-wasm, with a warning
     const data = await loadDataset(String(values.dataset), { normalize });
     const rng = new Rng(seed);
     const net = buildNetwork(b, String(values.model), data, rng.split('init'), { dropout, widthMultiplier });

@@ -115,7 +115,7 @@ export const experimentSchema: Schema<ExperimentConfig> = {
   name: str('experiment', 'run name (the run directory is runs/<name> unless --out is given)'),
   model: str('lenet300', 'model name (see lth models)'),
   dataset: str('mnist', 'dataset name (see lth datasets)'),
-  backend: str('wasm', 'compute backend: wasm or js'),
+  backend: str('wasm', 'compute backend: wasm, js or tfjs-wasm'),
   dropout: num(0, 'dropout probability on hidden layers', 0, 1),
   widthMultiplier: num(1, 'multiplies hidden widths', 0, 64, true),
   iterations: int(50000, 'training iterations per round', 1),

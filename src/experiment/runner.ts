@@ -32,7 +32,7 @@ export async function* runExperiment(cfg: ExperimentConfig, outDir: string): Asy
     throw new UserError(`config field 'pruning.rewindIteration': expected less than iterations (${cfg.iterations}), got ${cfg.pruning.rewindIteration}`);
   }
   if (saved === undefined) writeJsonAtomic(dir.config, cfg);
-  const b = await createBackend(cfg.backend);
+  const b = await createBackend(cfg.backend, { fallback: true }); // no lth.wasm / no SIMD: tfjs-wasm, with a warning
   const data = await loadDataset(cfg.dataset, { normalize: cfg.normalize });
   const net = buildNetwork(b, cfg.model, data, trialRngs(cfg, 0, 0, 'ticket').init, { dropout: cfg.dropout, widthMultiplier: cfg.widthMultiplier });
   const prunable = prunableParams(net.params);

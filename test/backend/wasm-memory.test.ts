@@ -80,14 +80,14 @@ test('buffers written before memory.grow read back intact; kernels work on both 
 });
 
 test('createBackend: known names work, an unknown name is a UserError listing the valid ones', async () => {
-  assert.equal(backendNames, ['wasm', 'js']);
+  assert.equal(backendNames, ['wasm', 'js', 'tfjs-wasm']);
   for (const name of backendNames) assert.is((await createBackend(name)).name, name);
   try {
     await createBackend('cuda');
     assert.unreachable('should throw');
   } catch (err) {
     assert.instance(err, UserError);
-    assert.match((err as Error).message, /"cuda".*wasm, js/);
+    assert.match((err as Error).message, /"cuda".*wasm, js, tfjs-wasm/);
   }
 });
 
