@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Weights } from '../train/state.ts';
 import type { Masks } from '../prune/masks.ts';
-import { loadSafetensors, saveSafetensors } from './io/safetensors.ts';
+import { loadSafetensors, saveSafetensors } from './io/safetensors-file.ts';
 import type { SafeTensor } from './io/safetensors.ts';
 
 /** Paths of everything a run directory holds (see shared/DESIGN.md, "Results on disk"). */

@@ -6,7 +6,7 @@
 import { JsBackend } from '../backend/js.ts';
 import { resolveConfig } from '../experiment/config.ts';
 import { readJsonIfExists } from '../experiment/io/atomic.ts';
-import { loadSafetensors } from '../experiment/io/safetensors.ts';
+import { loadSafetensors } from '../experiment/io/safetensors-file.ts';
 import { RunDir, exists, loadMasks } from '../experiment/store.ts';
 import { Dropout, Linear, ReLU, Sequential } from '../nn/layers.ts';
 import { getModel } from '../nn/models.ts';

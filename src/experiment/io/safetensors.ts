@@ -3,9 +3,7 @@
  * little-endian u64 header length N, N bytes of JSON header padded with spaces to a multiple of
  * 8, then the raw little-endian tensor data. Offsets in the header are relative to the data start.
  */
-import { readFileSync } from 'node:fs';
 import { UserError } from '../../util/errors.ts';
-import { writeFileAtomic } from './atomic.ts';
 
 /** Element types this codec reads and writes. Masks are stored as U8 0/1; BOOL is read too. */
 export type SafeDtype = 'F32' | 'I32' | 'U8' | 'BOOL';
@@ -136,31 +134,6 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   return { tensors, metadata };
 }
 
-/** Encodes with {@link encodeSafetensors} and writes the file atomically. */
-export function saveSafetensors(
-  path: string,
-  tensors: Record<string, SafeTensor>,
-  metadata?: Record<string, string>,
-): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
-}
-
-/** Reads and decodes a safetensors file; errors name the path. */
-export function loadSafetensors(path: string): SafetensorsFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`file not found: ${path}`);
-    throw e;
-  }
-  try {
-    return decodeSafetensors(bytes);
-  } catch (e) {
-    if (e instanceof UserError) throw new UserError(`${path}: ${e.message}`);
-    throw e;
-  }
-}
 
 function checkTensor(name: string, t: SafeTensor): void {
   if (name === METADATA_KEY) throw new Error(`safetensors: "${METADATA_KEY}" is reserved and cannot name a tensor`);

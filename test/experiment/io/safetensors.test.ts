@@ -3,13 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  loadSafetensors,
-  saveSafetensors,
-  type SafeTensor,
-} from '../../../src/experiment/io/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from '../../../src/experiment/io/safetensors.ts';
+import { loadSafetensors, saveSafetensors } from '../../../src/experiment/io/safetensors-file.ts';
 import { UserError } from '../../../src/util/errors.ts';
 
 const dirs: string[] = [];
