@@ -7,45 +7,16 @@ import type { Backend, Buf, GemmLayout } from '../../src/backend/backend.ts';
 import { JsBackend } from '../../src/backend/js.ts';
 import { createTfjsBackend } from '../../src/backend/tfjs.ts';
 import { createWasmBackend } from '../../src/backend/wasm.ts';
+import { buf, rand, same as sameAs } from './compare.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const ref = new JsBackend();
 const candidates: Backend[] = [await createWasmBackend(), await createTfjsBackend()];
 const SIZES = [0, 1, 3, 5, 17, 1003];
 
-/** Uniform values in [-scale, scale). */
-function rand(rng: Rng, n: number, scale = 1): Float32Array {
-  return Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
-}
-
-/** A buffer on backend `b` holding `data`. */
-function buf(b: Backend, data: ArrayLike<number>): Buf {
-  const x = b.alloc(data.length);
-  b.write(x, data);
-  return x;
-}
-
-/** Asserts |got - want| <= atol + rtol*|want| elementwise, naming the first offender. */
-function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-6): void {
-  assert.is(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) {
-    const ok = got[i] === want[i] || Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]) ||
-      (Number.isNaN(got[i]) && Number.isNaN(want[i]));
-    if (!ok) assert.unreachable(`${what}: [${i}] got ${got[i]}, want ${want[i]}`);
-  }
-}
-
-/** Runs `op` on the reference and on `b` with the same inputs; compares the listed outputs. */
-function same(b: Backend, inputs: Float32Array[], op: (be: Backend, bufs: Buf[]) => number | void,
-  what: string, rtol?: number, atol?: number): void {
-  const rb = inputs.map((d) => buf(ref, d));
-  const cb = inputs.map((d) => buf(b, d));
-  const want = op(ref, rb);
-  const got = op(b, cb);
-  if (typeof want === 'number') close([got as number], [want], `${what} (return)`, rtol, atol);
-  rb.forEach((x, i) => close(b.read(cb[i]), ref.read(x), `${what} (arg ${i})`, rtol, atol));
-  rb.forEach((x) => ref.free(x));
-  cb.forEach((x) => b.free(x));
+/** Runs `op` on the reference and on `b` with the same inputs; compares every argument. */
+function same(b: Backend, inputs: Float32Array[], op: (be: Backend, bufs: Buf[]) => number | void, what: string, rtol?: number, atol?: number): void {
+  sameAs(ref, b, inputs, op, what, rtol, atol);
 }
 
 for (const b of candidates) {

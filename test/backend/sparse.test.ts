@@ -8,6 +8,7 @@ import { JsBackend } from '../../src/backend/js.ts';
 import { createTfjsBackend } from '../../src/backend/tfjs.ts';
 import { createWasmBackend } from '../../src/backend/wasm.ts';
 import { type CsrPattern, csrFromMask, freeCsr, uploadCsr } from '../../src/prune/csr.ts';
+import { buf, rand } from './compare.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const ref = new JsBackend();
@@ -15,16 +16,6 @@ const candidates: Backend[] = [await createWasmBackend(), await createTfjsBacken
 const BATCHES = [0, 1, 3, 5, 17, 60, 67];
 const SHAPES: [number, number][] = [[0, 0], [1, 1], [3, 5], [5, 3], [17, 17], [300, 784]];
 const DENSITIES = [0, 0.02, 0.3, 1];
-
-function rand(rng: Rng, n: number, scale = 1): Float32Array {
-  return Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
-}
-
-function buf(b: Backend, data: ArrayLike<number>): Buf {
-  const x = b.alloc(data.length);
-  b.write(x, data);
-  return x;
-}
 
 function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-5, atol = 1e-5): void {
   assert.is(got.length, want.length, `${what}: length`);
