@@ -9,8 +9,6 @@
  */
 import * as tfjs from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createRequire } from 'node:module';
-import { dirname, sep } from 'node:path';
 
 /** The tfjs namespace, as `initTfjsWasm` resolves it. */
 export type Tf = typeof tfjs;
@@ -59,6 +57,9 @@ export function initTfjsWasm(opts: TfjsWasmInitOptions = {}): Promise<Tf> {
 async function setUp(opts: TfjsWasmInitOptions): Promise<Tf> {
   const tf = tfjs;
   // the package has no exports map, so its main entry resolves to dist/, where the .wasm files are
+  // loaded here, not at the top, so that importing this module needs no Node built-ins
+  const { createRequire } = await import('node:module');
+  const { dirname, sep } = await import('node:path');
   const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
   // a plain directory path: emscripten in Node reads it with fs.readFileSync, no fetch
   setWasmPaths(dist + sep);
