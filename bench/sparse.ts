@@ -4,13 +4,16 @@
  * sparse path, lth's dense path (GEMM with masks) and tfjs-backend-wasm (dense; it has no sparse
  * kernels), with the ideal 1/density beside them. Every timing is the fastest single call over
  * several short interleaved bursts on one backend in one process (the machine is shared and noisy).
- * Runnable alone: `node --import tsx bench/sparse.ts [--json] [--densities 1,0.1] [--no-tfjs]`.
+ * Then the Conv-2-like conv layer rows of bench/sparse-conv.ts (`net: 'conv2'` in the JSON rows,
+ * after the LeNet rows; at most 3 rounds each, since one call takes up to seconds; --no-conv skips them).
+ * Runnable alone: `node --import tsx bench/sparse.ts [--json] [--densities 1,0.1] [--no-tfjs] [--no-conv]`.
  */
 import { createBackend } from '../src/backend/index.ts';
 import { parse } from '../src/cli/args.ts';
 import { UserError } from '../src/util/errors.ts';
 import { BATCH, batchPool, benchNet, outputDensity, sparseModelOf } from './sparse-setup.ts';
 import { benchTfjsTrainSteps, initTfjsWasm, makeTfjsLenet } from './peers/tfjs.ts';
+import { printConvRows, runConvBench } from './sparse-conv.ts';
 
 /** The densities the issue asks for (fraction of hidden-layer weights kept). */
 export const SPARSE_BENCH_DENSITIES = [1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01];
@@ -162,21 +165,26 @@ export function printSparseRows(rows: SparseBenchRow[]): void {
   })));
 }
 
-/** `lth bench sparse [--json] [--densities 1,0.1,...] [--rounds N] [--no-tfjs]`; returns the exit code. */
+/** `lth bench sparse [--json] [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv]`; returns the exit code. */
 export async function sparseBenchCommand(argv: string[]): Promise<number> {
   const { values } = parse('bench sparse', argv, {
     json: { type: 'boolean', default: false },
     densities: { type: 'string' },
     rounds: { type: 'string' },
     'no-tfjs': { type: 'boolean', default: false },
+    'no-conv': { type: 'boolean', default: false },
   });
   const densities = values.densities === undefined ? undefined : String(values.densities).split(',').map(Number);
   if (densities?.some((d) => !(d > 0 && d <= 1))) throw new UserError(`--densities: expected fractions in (0, 1], got '${values.densities}'`);
   const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
   if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) throw new UserError(`--rounds: expected a positive integer, got '${values.rounds}'`);
   const rows = await runSparseBench({ densities, rounds, tfjs: !values['no-tfjs'] });
-  if (values.json) console.log(JSON.stringify({ rows }));
-  else printSparseRows(rows);
+  const convRows = values['no-conv'] ? [] : await runConvBench(densities ?? SPARSE_BENCH_DENSITIES, (tasks) => interleaved(tasks, Math.min(rounds ?? 3, 3)));
+  if (values.json) console.log(JSON.stringify({ rows: [...rows, ...convRows] }));
+  else {
+    printSparseRows(rows);
+    printConvRows(convRows);
+  }
   return 0;
 }
 

@@ -35,7 +35,7 @@ const suites: Record<string, { summary: string; run(json: boolean, seconds: numb
 
 /** `lth bench <suite>`: runs one benchmark suite. */
 export const benchCommand: Command = {
-  usage: `bench <${Object.keys(suites).join('|')}> [--seconds S] [--json]  |  bench sparse [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--json]`,
+  usage: `bench <${Object.keys(suites).join('|')}> [--seconds S] [--json]  |  bench sparse [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv] [--json]`,
   summary: 'benchmarks against tfjs-backend-wasm, side by side in one process',
   async run(argv) {
     if (argv[0] === 'sparse') {

@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runSparseBench } from '../../bench/sparse.ts';
+import { runConvBench } from '../../bench/sparse-conv.ts';
 
 test('runSparseBench: one row per density with times, speedups, the ideal and the kernel choices', async () => {
   const rows = await runSparseBench({ densities: [0.05], rounds: 1, tfjs: false });
@@ -18,6 +19,30 @@ test('runSparseBench: one row per density with times, speedups, the ideal and th
   }
   assert.equal(Object.keys(r.kernels), ['fc1', 'fc2', 'fc3']);
   assert.is(JSON.parse(JSON.stringify({ rows })).rows[0].density, 0.05);
+});
+
+test('runConvBench: conv2 rows with sparse and dense times, speedups and the ideal (small layer)', async () => {
+  const calls: number[] = [];
+  const time = (tasks: (() => unknown)[]) => tasks.map((t) => {
+    const t0 = performance.now();
+    t();
+    const ms = performance.now() - t0;
+    calls.push(ms);
+    return ms;
+  });
+  const layer = { n: 2, c: 4, h: 6, w: 5, cout: 3, k: 3 };
+  const rows = await runConvBench([1, 0.25], time, layer);
+  assert.is(rows.length, 2);
+  assert.is(calls.length, 8);
+  rows.forEach((r, i) => {
+    assert.is(r.net, 'conv2');
+    assert.equal(r.layer, layer);
+    assert.is(r.density, [1, 0.25][i]);
+    assert.ok(Math.abs(r.ideal - 108 / Math.round(r.density * 108)) < 1e-9, `ideal ${r.ideal}`);
+    for (const t of [r.trainMs, r.inferMs]) assert.ok(t.sparse > 0 && t.dense > 0);
+    assert.ok(Math.abs(r.trainSpeedup - r.trainMs.dense / r.trainMs.sparse) < 1e-9);
+    assert.ok(Math.abs(r.inferSpeedup - r.inferMs.dense / r.inferMs.sparse) < 1e-9);
+  });
 });
 
 test.run();
