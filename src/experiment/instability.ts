@@ -1,3 +1,4 @@
+import { featureCount } from '../data/dataset.ts';
 import type { Backend } from '../backend/backend.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { Module, Parameter } from '../nn/module.ts';
@@ -38,7 +39,7 @@ export function alphas(points: number): number[] {
  * segment between `wa` and `wb`. The network's weights are left at `wb` afterwards.
  */
 export function interpolationPath(b: Backend, model: Module, params: Parameter[], data: Dataset, wa: Weights, wb: Weights, points: number, rng: Rng): PathPoint[] {
-  const features = data.inputShape.reduce((x, d) => x * d, 1);
+  const features = featureCount(data.inputShape);
   return alphas(points).map((alpha) => {
     restoreWeights(b, params, interpolateWeights(wa, wb, alpha));
     const r = evaluate(b, model, data.test, features, data.numClasses, rng);

@@ -1,3 +1,4 @@
+import { featureCount } from '../data/dataset.ts';
 import type { Backend } from '../backend/backend.ts';
 import { UserError } from '../util/errors.ts';
 import { Dropout, Linear, Sequential } from './layers.ts';
@@ -22,10 +23,6 @@ export interface ModelSpec {
   build(b: Backend, opts: ModelOptions): Module;
 }
 
-function flatSize(shape: readonly number[]): number {
-  return shape.reduce((a, d) => a * d, 1);
-}
-
 /** A multilayer perceptron with ReLU hidden layers named fc1, fc2, ...; the last is linear. */
 export function mlp(b: Backend, sizes: number[], dropout = 0): Sequential {
   const layers = [];
@@ -44,7 +41,7 @@ export const models: Record<string, ModelSpec> = {
     dataset: 'mnist',
     build: (b, o) => {
       const w = o.widthMultiplier ?? 1;
-      return mlp(b, [flatSize(o.inputShape), Math.round(300 * w), Math.round(100 * w), o.numClasses], o.dropout ?? 0);
+      return mlp(b, [featureCount(o.inputShape), Math.round(300 * w), Math.round(100 * w), o.numClasses], o.dropout ?? 0);
     },
   },
   conv2: convModelSpecs.conv2,

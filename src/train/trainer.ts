@@ -4,7 +4,7 @@ import { type Ctx, evalCtx, trainCtx } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { AugmentOptions } from '../data/augment.ts';
 import { Batcher, evalBatches } from '../data/batcher.ts';
-import type { Dataset, Split } from '../data/dataset.ts';
+import { type Dataset, type Split, featureCount } from '../data/dataset.ts';
 import type { Module, Parameter } from '../nn/module.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import type { Rng } from '../util/rng.ts';
@@ -140,7 +140,7 @@ function* trainSteps(
   opts: TrainOptions,
   rng: { data: Rng; dropout: Rng },
 ): Generator<TrainEvent, Omit<TrainResult, 'kernels'>> {
-  const features = data.inputShape.reduce((a, d) => a * d, 1);
+  const features = featureCount(data.inputShape);
   const aug = opts.augment;
   const batcher = new Batcher(data.train, opts.batchSize, rng.data, aug && ((aug.crop ?? 0) > 0 || aug.flip) ? { augment: { ...aug, shape: data.inputShape } } : {});
   const ctx = trainCtx(b, rng.dropout);

@@ -1,3 +1,4 @@
+import { featureCount } from '../../data/dataset.ts';
 import { Batcher } from '../../data/batcher.ts';
 import { initParameters } from '../../nn/module.ts';
 import { applyMasks } from '../../prune/apply.ts';
@@ -34,7 +35,7 @@ function atInitMask(ctx: PieceContext, method: AtInitMethod): Masks {
   const { remaining, total } = maskTotals(ticketMask);
   const density = remaining / total;
   if (method === 'synflow') return synflowScores(b, net, ctx.data.inputShape, density, cfg.atInit.synflowIterations, { masks: full, mode: 'global' });
-  const features = ctx.data.inputShape.reduce((a, d) => a * d, 1);
+  const features = featureCount(ctx.data.inputShape);
   const batches = method === 'randomInit' ? [] : scoringBatches(ctx, cfg.atInit.batches);
   const scores: Scores =
     method === 'snip' ? snipScores(b, net, batches, features) : method === 'grasp' ? graspScores(b, net, batches, features) : randomScores(full, ctx.rng.randomMask);

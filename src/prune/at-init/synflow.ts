@@ -4,6 +4,7 @@
  * input, R = sum of the outputs is the total "synaptic flow"; a weight scores |θ ⊙ dR/dθ|.
  * Pruning a little at a time (density^(k/n) after iteration k) avoids layer collapse.
  */
+import { featureCount } from '../../data/dataset.ts';
 import type { Backend } from '../../backend/backend.ts';
 import { Tensor } from '../../autograd/tensor.ts';
 import type { Parameter } from '../../nn/module.ts';
@@ -65,7 +66,7 @@ function linearised(orig: Float32Array[], params: Parameter[], masks: Masks, res
 export function synflowSaliency(b: Backend, net: ScoredNet, inputShape: readonly number[], masks: Masks, opts: SynflowSaliencyOptions = {}): Scores {
   const params = net.params;
   const orig = params.map((p) => b.read(p.tensor.buf));
-  const features = inputShape.reduce((a, d) => a * d, 1);
+  const features = featureCount(inputShape);
   const out: Scores = {};
   try {
     const values = linearised(orig, params, masks, opts.rescale ?? true);
