@@ -9,7 +9,7 @@ export { conv2d_f32, conv2d_backward_data_f32, conv2d_backward_weights_f32 } fro
 export { channel_bias_act_f32, channel_sum_f32 } from './conv_bias';
 export { maxpool2d_f32, maxpool2d_backward_f32, global_avg_pool_f32, global_avg_pool_backward_f32 } from './pool';
 export { batchnorm_stats_f32, batchnorm_forward_f32, batchnorm_backward_f32 } from './batchnorm';
-export { spmm_csr_f32 } from './sparse';
+export { spmm_csr_f32, scale_index_i32 } from './sparse';
 export { sddmm_csr_f32 } from './sparse_grad';
 export { transpose_f32, bias_rows_act_f32, row_sum_f32, gather_f32, scatter_f32 } from './sparse_layout';
 

@@ -11,7 +11,8 @@ import type { Heap } from './wasm-heap.ts';
 /** The sparse exports of build/lth.wasm (pointers are byte offsets; bools are 0/1). */
 export interface SparseKernels {
   memory: WebAssembly.Memory;
-  spmm_csr_f32(rows: number, m: number, rowPtr: number, colIdx: number, vals: number, perm: number, xT: number, yT: number, acc: number, bias: number, relu: number): void;
+  spmm_csr_f32(rows: number, m: number, rowPtr: number, colIdx: number, off: number, vals: number, perm: number, xT: number, yT: number, acc: number, bias: number, relu: number): void;
+  scale_index_i32(src: number, dst: number, n: number, factor: number): void;
   sddmm_csr_f32(rows: number, m: number, rowPtr: number, colIdx: number, dyT: number, xT: number, dv: number, acc: number): void;
   transpose_f32(x: number, y: number, rows: number, cols: number): void;
   bias_rows_act_f32(x: number, bias: number, y: number, rows: number, m: number, relu: number): void;
@@ -31,6 +32,10 @@ export class WasmIntBuf implements IntBuf {
 /** The sparse half of WasmBackend; `f32ptr` is the backend's own checked pointer lookup. */
 export class WasmSparse {
   private view: Int32Array;
+  // The byte offsets colIdx[j] * m * 4 that spmm reads for batch m > 1, per column-index buffer:
+  // made on first use, remade when m changes (O(nnz), against the product's O(nnz * m)), freed
+  // with the index buffer or dropped when it is rewritten.
+  private readonly offsets = new Map<IntBuf, { m: number; off: WasmIntBuf }>();
 
   constructor(
     private readonly k: SparseKernels,
@@ -66,6 +71,7 @@ export class WasmSparse {
     return new WasmIntBuf(ptr, n);
   }
   freeInt(b: IntBuf): void {
+    this.dropOffsets(b);
     this.heap.release(this.ip(b, 0, 'freeInt'));
     (b as WasmIntBuf).live = false;
   }
@@ -74,6 +80,7 @@ export class WasmSparse {
     if (offset < 0 || offset + src.length > b.length) {
       throw new RangeError(`writeInt: ${src.length} elements at offset ${offset} overflow a buffer of ${b.length}`);
     }
+    this.dropOffsets(b);
     this.i32().set(src, start + offset);
   }
   readInt(b: IntBuf): Int32Array {
@@ -83,10 +90,29 @@ export class WasmSparse {
   transpose(x: Buf, y: Buf, rows: number, cols: number): void {
     this.k.transpose_f32(this.fp(x, rows * cols, 'transpose x'), this.fp(y, rows * cols, 'transpose y'), rows, cols);
   }
+  private dropOffsets(b: IntBuf): void {
+    const hit = this.offsets.get(b);
+    if (hit === undefined) return;
+    this.offsets.delete(b);
+    this.heap.release(hit.off.ptr);
+    hit.off.live = false;
+  }
+  // Pointer of the byte offsets of colIdx (nnz elements) for batch m (0 when m <= 1: unused).
+  private offsetsFor(colIdx: IntBuf, nnz: number, m: number): number {
+    const src = this.ip(colIdx, nnz, 'spmm colIdx');
+    if (m <= 1 || nnz === 0) return 0;
+    const hit = this.offsets.get(colIdx);
+    if (hit !== undefined && hit.m === m && hit.off.length >= nnz) return hit.off.ptr;
+    this.dropOffsets(colIdx);
+    const off = this.allocInt(nnz) as WasmIntBuf;
+    this.k.scale_index_i32(src, off.ptr, nnz, m * 4);
+    this.offsets.set(colIdx, { m, off });
+    return off.ptr;
+  }
   spmm(a: CsrIndex, vals: Buf, m: number, xT: Buf, yT: Buf, acc: boolean, bias: Buf | null, relu: boolean): void {
     const perm = a.perm ? this.ip(a.perm, a.nnz, 'spmm perm') : 0;
     this.k.spmm_csr_f32(a.rows, m, this.ip(a.rowPtr, a.rows + 1, 'spmm rowPtr'), this.ip(a.colIdx, a.nnz, 'spmm colIdx'),
-      this.fp(vals, a.perm ? 0 : a.nnz, 'spmm vals'), perm, this.fp(xT, a.cols * m, 'spmm xT'), this.fp(yT, a.rows * m, 'spmm yT'),
+      this.offsetsFor(a.colIdx, a.nnz, m), this.fp(vals, a.perm ? 0 : a.nnz, 'spmm vals'), perm, this.fp(xT, a.cols * m, 'spmm xT'), this.fp(yT, a.rows * m, 'spmm yT'),
       acc ? 1 : 0, bias ? this.fp(bias, a.rows, 'spmm bias') : 0, relu ? 1 : 0);
   }
   sddmm(a: CsrIndex, m: number, dyT: Buf, xT: Buf, dv: Buf, acc: boolean): void {

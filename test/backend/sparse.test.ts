@@ -1,6 +1,6 @@
 // The sparse half of the conformance suite: every sparse Backend method of every candidate
 // backend against the js reference, at sizes that exercise the SIMD blocks and tails (batch m of
-// 0, 1, 3, 5, 17, 60, 67 and shapes down to 0 x 0) and densities 0, 1 and in between.
+// 0, 1, 3, 5, 17, 29, 60, 67, 130 and shapes down to 0 x 0) and densities 0, 1 and in between.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Backend, Buf } from '../../src/backend/backend.ts';
@@ -13,7 +13,8 @@ import { Rng } from '../../src/util/rng.ts';
 
 const ref = new JsBackend();
 const candidates: Backend[] = [await createWasmBackend(), await createTfjsBackend()];
-const BATCHES = [0, 1, 3, 5, 17, 60, 67];
+// 29, 60, 67 and 130 split into 2, 3, 3 and 6 passes of at most six vectors, with tails.
+const BATCHES = [0, 1, 3, 5, 17, 29, 60, 67, 130];
 const SHAPES: [number, number][] = [[0, 0], [1, 1], [3, 5], [5, 3], [17, 17], [300, 784]];
 const DENSITIES = [0, 0.02, 0.3, 1];
 
@@ -100,6 +101,31 @@ for (const b of candidates) {
     }
     close(got, want, 'Wᵀ·dy');
     freeCsr(b, d);
+  });
+
+  test(`${b.name}: one uploaded CSR at alternating batches, then its columns rewritten in place`, () => {
+    // The wasm backend keeps per-batch byte offsets of colIdx: they must follow m and writeInt.
+    const [rows, cols] = [17, 23];
+    const mask = Uint8Array.from({ length: rows * cols }, () => (rng.next() < 0.3 ? 1 : 0));
+    const mirrored = mask.map((_, i) => mask[Math.floor(i / cols) * cols + (cols - 1 - (i % cols))]);
+    const p = csrFromMask(mask, rows, cols);
+    const q = csrFromMask(mirrored, rows, cols); // same row counts, other columns
+    const vals = rand(rng, p.nnz);
+    const ms = [60, 17, 5, 60, 60]; // the last at the batch before it: a stale cache would show
+    const run = (be: Backend): Float32Array[] => {
+      const d = uploadCsr(be, p);
+      const v = buf(be, vals);
+      const out = ms.map((m, k) => {
+        if (k === ms.length - 1) be.writeInt(d.csr.colIdx, q.colIdx);
+        const y = be.alloc(rows * m);
+        be.spmm(d.csr, v, m, buf(be, rand(new Rng(m, 'x'), cols * m)), y, false);
+        return be.read(y);
+      });
+      freeCsr(be, d);
+      return out;
+    };
+    const want = run(ref);
+    run(b).forEach((got, k) => close(got, want[k], `call ${k} at m=${ms[k]}`));
   });
 
   test(`${b.name}: transpose, biasRowsAct, rowSum at odd sizes`, () => {
