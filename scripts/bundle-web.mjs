@@ -1,7 +1,8 @@
 // Builds the browser app into dist/web/: main.js (the page), worker.js (the experiment worker)
 // and a lazily loaded chunk with TensorFlow.js, plus index.html and the .wasm files they fetch.
-// Node built-ins are replaced by empty modules: the browser paths never call them (the Node-only
-// helpers they sit next to, e.g. file writers, are tree-shaken or left uncalled).
+// No Node built-in is reachable: the host-specific code sits behind `#platform` (package.json
+// `imports`), which the `browser` condition resolves to src/platform/browser.ts; an import of a
+// Node built-in would fail this build.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,15 +10,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Replaces every `node:*` import with an empty CommonJS module (property reads give undefined). */
-const stubNodeBuiltins = {
-  name: 'stub-node-builtins',
-  setup(b) {
-    b.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'node-stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
-  },
-};
 
 /** Total size in bytes of the files in `dir` (not recursive). */
 function dirSize(dir) {
@@ -43,7 +35,6 @@ export async function buildWeb({ outdir = join(root, 'dist/web'), minify = true 
     minify,
     sourcemap: true,
     chunkNames: 'chunk-[hash]',
-    plugins: [stubNodeBuiltins],
     logLevel: 'warning',
   });
   copyFileSync(join(root, 'src/web/index.html'), join(outdir, 'index.html'));

@@ -9,6 +9,7 @@
  */
 import * as tfjs from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { platform } from '#platform';
 
 /** The tfjs namespace, as `initTfjsWasm` resolves it. */
 export type Tf = typeof tfjs;
@@ -56,18 +57,18 @@ export function initTfjsWasm(opts: TfjsWasmInitOptions = {}): Promise<Tf> {
 
 async function setUp(opts: TfjsWasmInitOptions): Promise<Tf> {
   const tf = tfjs;
-  // the package has no exports map, so its main entry resolves to dist/, where the .wasm files are
-  // loaded here, not at the top, so that importing this module needs no Node built-ins
-  const { createRequire } = await import('node:module');
-  const { dirname, sep } = await import('node:path');
-  const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+  // the package has no exports map, so its main entry resolves to dist/, where the .wasm files are;
   // a plain directory path: emscripten in Node reads it with fs.readFileSync, no fetch
-  setWasmPaths(dist + sep);
+  const dist = platform.packageDir('@tensorflow/tfjs-backend-wasm');
+  setWasmPaths(dist);
   if (opts.simd === false) tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
-  const before = processListeners();
-  const ok = await tf.setBackend('wasm');
-  await tf.ready();
-  removeNewListeners(before);
+  // Emscripten's Node glue installs handlers that rethrow every uncaught error (and its own
+  // clean-up for them is buggy); they would change how unrelated failures in this process end.
+  const ok = await platform.keepProcessListeners(async () => {
+    const set = await tf.setBackend('wasm');
+    await tf.ready();
+    return set;
+  });
   if (!ok || tf.getBackend() !== 'wasm') {
     throw new Error(
       `initTfjsWasm: expected the tfjs backend to be 'wasm', got '${tf.getBackend()}' ` +
@@ -86,27 +87,4 @@ export async function tfjsWasmInfo(tf: Tf): Promise<TfjsWasmInfo> {
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   return { backend: tf.getBackend(), simd, threads };
-}
-
-interface ProcessHandlers {
-  exceptions: Function[];
-  rejections: Function[];
-}
-
-function processListeners(): ProcessHandlers {
-  return {
-    exceptions: process.listeners('uncaughtException'),
-    rejections: process.listeners('unhandledRejection'),
-  };
-}
-
-// Emscripten's Node glue installs handlers that rethrow every uncaught error (and its own
-// clean-up for them is buggy); they would change how unrelated failures in this process end.
-function removeNewListeners(before: ProcessHandlers): void {
-  for (const l of process.listeners('uncaughtException')) {
-    if (!before.exceptions.includes(l)) process.removeListener('uncaughtException', l);
-  }
-  for (const l of process.listeners('unhandledRejection')) {
-    if (!before.rejections.includes(l)) process.removeListener('unhandledRejection', l);
-  }
 }

@@ -21,15 +21,17 @@ export async function createTfjsBackend(): Promise<TfjsBackend> {
   return new TfjsBackend(await initTfjsWasm());
 }
 
-/** The tfjs backend; construct it with createTfjsBackend(). */
+/** The tfjs backend; construct it with createTfjsBackend() (a browser: src/web/tfjs-browser.ts). */
 export class TfjsBackend implements Backend {
-  readonly name = 'tfjs-wasm';
+  /** `tfjs-` and the tf backend it runs on: 'tfjs-wasm', or 'tfjs-webgl' in a browser. */
+  readonly name: string;
   private readonly s: TfStore;
   private readonly conv: TfConvOps;
   private readonly pool: TfPoolOps;
   private readonly sparse: TfSparseOps;
 
   constructor(private readonly tf: Tf) {
+    this.name = `tfjs-${tf.getBackend()}`;
     this.s = new TfStore(tf);
     this.conv = new TfConvOps(this.s);
     this.pool = new TfPoolOps(this.s);

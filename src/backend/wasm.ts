@@ -3,6 +3,7 @@
  * live in the module's linear memory, so a kernel call passes pointers and copies nothing.
  */
 import type { AdamArgs, Backend, Buf, ConvGeom, GemmLayout, PoolGeom, SgdArgs } from './backend.ts';
+import { platform } from '#platform';
 import { need } from './check.ts';
 import { type ConvKernels, WasmConvOps } from './wasm-conv.ts';
 import { Arena, Heap } from './wasm-heap.ts';
@@ -44,12 +45,14 @@ export class WasmBuf implements Buf {
   constructor(readonly ptr: number, readonly length: number, readonly epoch: number) {}
 }
 
-/** Reads build/lth.wasm from disk (Node only; a browser passes the bytes to createWasmBackend). */
+/**
+ * Reads build/lth.wasm (Node: from disk; a browser fetches it relative to the bundle, so a page
+ * usually fetches the bytes itself and passes them to createWasmBackend).
+ */
 export async function readWasmFile(): Promise<Uint8Array<ArrayBuffer>> {
-  const { readFile } = await import('node:fs/promises');
   const url = new URL('../../build/lth.wasm', import.meta.url);
   try {
-    return new Uint8Array(await readFile(url));
+    return await platform.readFile(url);
   } catch (err) {
     throw new Error(`cannot read ${url.pathname} (${(err as Error).message}); run \`npm run build:wasm\``);
   }

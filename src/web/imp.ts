@@ -13,6 +13,7 @@ import { magnitudeScores, pruneLayerwise } from '../prune/magnitude.ts';
 import { type Masks, density, fullMasks } from '../prune/masks.ts';
 import { type RateSpec, resolveRates } from '../prune/rates.ts';
 import { buildNetwork, disposeNetwork } from '../train/setup.ts';
+import type { SparseMode } from '../train/sparse-plan.ts';
 import { restoreWeights, snapshotWeights } from '../train/state.ts';
 import { type EvalRecord, train } from '../train/trainer.ts';
 import { Rng } from '../util/rng.ts';
@@ -20,6 +21,8 @@ import { Rng } from '../util/rng.ts';
 /** What the page asks for. */
 export interface WebImpConfig {
   model: string;
+  /** Multiplies the hidden widths (1 = the paper's 300-100; small values make a quick run). */
+  widthMultiplier: number;
   rounds: number;
   iterations: number;
   batchSize: number;
@@ -31,11 +34,14 @@ export interface WebImpConfig {
   rates: RateSpec;
   /** Train the random-reinit control from round 1 on. */
   reinit: boolean;
+  /** Kernels of pruned Linear layers (train/sparse-plan.ts): 'auto' measures dense vs sparse. */
+  kernels: SparseMode;
 }
 
 /** The defaults of the paper's LeNet-300-100 experiment, scaled down for a tab. */
 export const WEB_IMP_DEFAULTS: WebImpConfig = {
   model: 'lenet300',
+  widthMultiplier: 1,
   rounds: 3,
   iterations: 1000,
   batchSize: 60,
@@ -44,6 +50,7 @@ export const WEB_IMP_DEFAULTS: WebImpConfig = {
   evalEvery: 100,
   rates: { fc: 0.2, output: 0.1 },
   reinit: true,
+  kernels: 'auto',
 };
 
 /** One branch of one round, as summary.json lists it. */
@@ -78,7 +85,7 @@ export interface WebImpResult {
  */
 export function* runWebImp(b: Backend, data: Dataset, cfg: WebImpConfig): Generator<WebImpEvent, WebImpResult> {
   const base = new Rng(cfg.seed);
-  const net = buildNetwork(b, cfg.model, data, base.split('init'));
+  const net = buildNetwork(b, cfg.model, data, base.split('init'), { widthMultiplier: cfg.widthMultiplier });
   const opt = makeOptimizer(b, net.params, { kind: 'adam', lr: cfg.lr });
   try {
     const init = snapshotWeights(b, net.params);
@@ -86,7 +93,7 @@ export function* runWebImp(b: Backend, data: Dataset, cfg: WebImpConfig): Genera
     const rates = resolveRates(cfg.rates, prunable.map((p) => ({ name: p.name, shape: p.tensor.shape })));
     let masks = fullMasks(Object.fromEntries(prunable.map((p) => [p.name, p.size])));
     const results: WebRoundResult[] = [];
-    const trainOpts = { iterations: cfg.iterations, batchSize: cfg.batchSize, evalEvery: cfg.evalEvery, lr: () => cfg.lr };
+    const trainOpts = { iterations: cfg.iterations, batchSize: cfg.batchSize, evalEvery: cfg.evalEvery, lr: () => cfg.lr, sparse: cfg.kernels };
 
     // One branch: weights from `start`, the round's masks, a fresh optimizer and the same data order.
     function* branch(round: number, name: WebRoundResult['branch'], start: () => void): Generator<WebImpEvent, WebRoundResult> {

@@ -1,5 +1,6 @@
 /**
- * The page: a form (model, dataset, rounds, iterations, backend), a Run button, live plots
+ * The page: a form (model and width, dataset, rounds, iterations, evaluations, seed, backend),
+ * a Run button, the device the backend runs on, live plots
  * drawn with the report's linePlot, a results table whose rows carry the numbers as data-
  * attributes (the end-to-end test reads them), and downloads of summary.json and the masks.
  */
@@ -16,6 +17,7 @@ const $ = <T extends HTMLElement>(id: string): T => {
 const form = $<HTMLFormElement>('controls');
 const runButton = $<HTMLButtonElement>('run');
 const statusEl = $('status');
+const deviceEl = $('device');
 const accPlot = $('plot-accuracy');
 const curvePlot = $('plot-curves');
 const table = $<HTMLTableSectionElement>('results');
@@ -100,7 +102,11 @@ function offerDownload(name: string, data: BlobPart, type: string): void {
 
 function onMessage(m: WorkerMessage): void {
   if (m.type === 'status') setState('running', m.text);
-  else if (m.type === 'error') setState('error', `error: ${m.message}`);
+  else if (m.type === 'backend') {
+    document.body.dataset.backend = m.name;
+    document.body.dataset.device = m.device;
+    deviceEl.textContent = `backend ${m.name} on ${m.device}`;
+  } else if (m.type === 'error') setState('error', `error: ${m.message}`);
   else if (m.type === 'progress') {
     const ev = m.event;
     if (ev.kind === 'step') {
@@ -131,10 +137,12 @@ form.addEventListener('submit', (e) => {
   const req: RunRequest = {
     type: 'run',
     model: String(f.get('model')),
+    widthMultiplier: Number(f.get('width')),
     dataset: 'mnist-embedded',
     backend: String(f.get('backend')) as WebBackendName,
     rounds: Number(f.get('rounds')),
     iterations: Number(f.get('iterations')),
+    evaluations: Number(f.get('evaluations')),
     seed: Number(f.get('seed')),
   };
   worker?.terminate();
@@ -144,6 +152,9 @@ form.addEventListener('submit', (e) => {
   downloads.replaceChildren();
   accPlot.replaceChildren();
   curvePlot.replaceChildren();
+  deviceEl.textContent = '';
+  delete document.body.dataset.backend;
+  delete document.body.dataset.device;
   // a fresh worker per run: tfjs can pick its backend only once per realm
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (ev: MessageEvent<WorkerMessage>) => onMessage(ev.data);

@@ -36,14 +36,19 @@ async function run(req: RunRequest): Promise<void> {
   post({ type: 'status', text: 'loading MNIST digits' });
   const data = buildEmbeddedMnist(await fetchDigits());
   post({ type: 'status', text: `starting the ${req.backend} backend` });
-  const b = await createWebBackend(req.backend, base);
+  const { backend: b, device } = await createWebBackend(req.backend, base);
+  post({ type: 'backend', name: b.name, device });
   const cfg: WebImpConfig = {
     ...WEB_IMP_DEFAULTS,
     model: req.model,
+    widthMultiplier: req.widthMultiplier,
     rounds: req.rounds,
     iterations: req.iterations,
     seed: req.seed,
-    evalEvery: Math.max(1, Math.round(req.iterations / 20)),
+    evalEvery: Math.max(1, Math.ceil(req.iterations / Math.max(1, req.evaluations))),
+    // Only our wasm kernels have a sparse path worth measuring: tfjs's CSR ops gather on the
+    // CPU side, and on WebGL a wall-clock timing sees only the queued draw calls.
+    kernels: req.backend === 'wasm' ? 'auto' : 'dense',
   };
   post({ type: 'status', text: `training on ${data.description}` });
   const loop = runWebImp(b, data, cfg);
@@ -61,13 +66,16 @@ async function run(req: RunRequest): Promise<void> {
   const { results, masks, shapes } = next.value;
   const tensors: Record<string, SafeTensor> = {};
   for (const [name, m] of Object.entries(masks)) tensors[name] = { dtype: 'U8', shape: shapes[name], data: m };
-  const bytes = encodeSafetensors(tensors, { model: cfg.model, backend: b.name, round: String(cfg.rounds) });
+  const bytes = encodeSafetensors(tensors, { model: cfg.model, widthMultiplier: String(cfg.widthMultiplier), backend: b.name, round: String(cfg.rounds) });
   const summary: WebSummary = {
     model: cfg.model,
+    widthMultiplier: cfg.widthMultiplier,
     dataset: req.dataset,
-    backend: req.backend,
+    backend: b.name,
+    device,
     rounds: cfg.rounds,
     iterations: cfg.iterations,
+    evalEvery: cfg.evalEvery,
     seed: cfg.seed,
     rates: cfg.rates,
     results: results.map(({ evals: _evals, ...rest }) => rest),

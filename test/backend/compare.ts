@@ -1,5 +1,6 @@
 // Helpers for suites that compare a backend against the js reference: seeded inputs, buffers,
-// and an elementwise comparison that names the first offender.
+// and an elementwise comparison that names the first offender. Runtime-neutral (uvu/assert
+// runs in browsers too): the WebGL conformance page bundles it.
 import * as assert from 'uvu/assert';
 import type { Backend, Buf } from '../../src/backend/backend.ts';
 import type { Rng } from '../../src/util/rng.ts';

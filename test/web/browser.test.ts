@@ -1,35 +1,66 @@
 /**
- * The browser app end to end: builds it (esbuild), serves it, runs a short experiment in
- * headless Chromium on the wasm backend and checks the results the page shows. Without a
- * Chromium (/usr/bin/chromium or $LTH_CHROMIUM) the browser test prints a notice and passes.
+ * The browser app end to end: builds it (esbuild), serves it, and in headless Chromium runs a
+ * short IMP experiment on our wasm backend and a tiny one on tfjs's WebGL backend (SwiftShader,
+ * the software renderer: the browser has no GPU), checking the results the page tables and
+ * plots, and saving screenshots of both in test-artifacts/. The WebGL run is checked against
+ * the same experiment run here in Node on the wasm backend. Without a Chromium (/usr/bin/chromium
+ * or $LTH_CHROMIUM) the browser tests print a notice and pass.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildWeb, type WebBuild } from '../../scripts/bundle-web.mjs';
 import { serveWeb } from '../../scripts/serve-web.mjs';
+import { createBackend } from '../../src/backend/index.ts';
+import { loadEmbeddedMnist } from '../../src/data/mnist-embedded.ts';
+import { WEB_IMP_DEFAULTS, runWebImp } from '../../src/web/imp.ts';
+import { launchChromium, NODE_IMPORT } from './chromium.ts';
 
-const web = suite<{ build?: WebBuild; dir: string }>('web', { dir: '' });
+interface Ctx {
+  build?: WebBuild;
+  dir: string;
+  browser: Browser | null;
+  url: string;
+  /** Why setting up failed (uvu does not report a failing hook's error, so the tests do). */
+  setupError: Error | null;
+  close: () => void;
+}
+
+const web = suite<Ctx>('web', { dir: '', browser: null, url: '', setupError: null, close: () => {} });
 
 web.before(async (ctx) => {
   ctx.dir = mkdtempSync(join(tmpdir(), 'lth-web-'));
-  ctx.build = await buildWeb({ outdir: ctx.dir });
+  try {
+    ctx.build = await buildWeb({ outdir: ctx.dir });
+    ctx.browser = await launchChromium();
+    if (ctx.browser === null) return;
+    const { server, url } = await serveWeb({ port: 0, webDir: ctx.dir });
+    const browser = ctx.browser;
+    ctx.url = url;
+    ctx.close = () => {
+      server.close();
+      void browser.close();
+    };
+  } catch (err) {
+    ctx.setupError = err as Error;
+  }
 });
 
 web.after((ctx) => {
+  ctx.close();
   rmSync(ctx.dir, { recursive: true, force: true });
 });
 
-// An import of a Node built-in, static or dynamic, in bundled (possibly minified) JavaScript.
-const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'`]node:/;
-
 web('the browser bundle imports no Node built-ins and holds every file the page fetches', (ctx) => {
+  if (ctx.build === undefined) throw ctx.setupError ?? new Error('the web app was not built');
   const files = readdirSync(ctx.dir);
   for (const f of ['index.html', 'main.js', 'worker.js', 'lth.wasm', 'tfjs-backend-wasm-simd.wasm']) assert.ok(files.includes(f), `dist/web lacks ${f}`);
-  const js = files.filter((f) => f.endsWith('.js'));
-  for (const f of js) {
+  // esbuild for the browser cannot resolve a Node built-in (the build would fail); this also
+  // catches one kept as an external import
+  for (const f of files.filter((f) => f.endsWith('.js'))) {
     const m = NODE_IMPORT.exec(readFileSync(join(ctx.dir, f), 'utf8'));
     assert.is(m, null, `${f} imports a Node built-in: ${m?.[0]}`);
   }
@@ -37,62 +68,105 @@ web('the browser bundle imports no Node built-ins and holds every file the page 
   assert.ok(ctx.build!.sizes['worker.js'] < 300_000, `worker.js is ${ctx.build!.sizes['worker.js']} bytes`);
 });
 
-const chromiumPath = process.env.LTH_CHROMIUM ?? '/usr/bin/chromium';
+/** One row of the results table, as its data- attributes. */
+type Row = Record<string, string | undefined>;
 
-web('runs a 2-round IMP experiment in headless Chromium and plots it', async (ctx) => {
-  if (!existsSync(chromiumPath)) {
-    console.log(`  (browser test skipped: no Chromium at ${chromiumPath}; set LTH_CHROMIUM to run it)`);
-    return;
+/**
+ * Fills the page's form, runs the experiment, waits for the end, saves a screenshot to
+ * test-artifacts/<shot> and returns the table rows; fails with the page's status and errors.
+ * Prints how long the run took and where.
+ */
+async function runOnPage(page: Page, url: string, form: Record<string, string>, shot: string, timeoutMs: number): Promise<Row[]> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.state === 'idle');
+  for (const [name, value] of Object.entries(form)) {
+    if (name === 'backend') await page.selectOption(`select[name=${name}]`, value);
+    else await page.fill(`input[name=${name}]`, value);
   }
-  const { chromium } = await import('playwright-core');
-  let browser: Awaited<ReturnType<typeof chromium.launch>>;
-  try {
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      // no GPU, no sandbox (CI runs as root in a container), small /dev/shm, no phoning home
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  } catch (err) {
-    // an unusable browser (a snap shim, missing libraries) is the machine's problem, not the app's
-    if (process.env.LTH_REQUIRE_BROWSER === '1') throw err;
-    console.log(`  (browser test skipped: ${chromiumPath} does not start: ${(err as Error).message.split('\n')[0]}; LTH_REQUIRE_BROWSER=1 makes this fail)`);
-    return;
-  }
-  const { server, url } = await serveWeb({ port: 0, webDir: ctx.dir });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1250, height: 950 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
-    await page.waitForFunction(() => document.body.dataset.state === 'idle');
-    await page.fill('input[name=rounds]', '2');
-    await page.fill('input[name=iterations]', '200');
-    await page.selectOption('select[name=backend]', 'wasm');
-    await page.click('#run');
-    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: 90_000 });
-    const status = await page.textContent('#status');
-    mkdirSync('test-artifacts', { recursive: true });
-    await page.screenshot({ path: 'test-artifacts/browser.png', fullPage: true });
-    assert.is(await page.evaluate(() => document.body.dataset.state), 'done', `page status: ${status}; errors: ${errors.join('; ')}`);
+  const t0 = performance.now();
+  await page.click('#run');
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), null, { timeout: timeoutMs });
+  const seconds = (performance.now() - t0) / 1000;
+  const status = await page.textContent('#status');
+  console.log(`  (${form.backend} run: ${seconds.toFixed(1)} s, ${await page.textContent('#device')})`);
+  mkdirSync('test-artifacts', { recursive: true });
+  await page.screenshot({ path: join('test-artifacts', shot), fullPage: true });
+  assert.is(await page.evaluate(() => document.body.dataset.state), 'done', `page status: ${status}; errors: ${errors.join('; ')}`);
+  assert.equal(errors, []);
+  return page.$$eval('#results tr', (trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset })));
+}
 
-    const rows = await page.$$eval('#results tr', (trs) => trs.map((tr) => ({ ...(tr as HTMLElement).dataset })));
-    assert.equal(rows.map((r) => `${r.round}/${r.branch}`), ['0/ticket', '1/ticket', '1/reinit', '2/ticket', '2/reinit']);
-    const remaining = rows.filter((r) => r.branch === 'ticket').map((r) => Number(r.weightsRemaining));
-    assert.is(remaining[0], 100);
-    assert.ok(Math.abs(remaining[1] - 80.04) < 0.01 && Math.abs(remaining[2] - 64.1) < 0.1, `weights remaining ${remaining.join(', ')}`);
-    for (const r of rows) assert.ok(Number(r.testAccuracy) > 0.85, `round ${r.round} ${r.branch}: test accuracy ${r.testAccuracy}`);
+/**
+ * Checks the plots against the table: one accuracy marker per trained branch and one
+ * learning-curve marker per ticket evaluation, all inside the drawing, with the given legends.
+ */
+async function checkPlots(page: Page, rows: Row[], accuracySeries: string, curveSeries: string, evalsPerBranch: number): Promise<void> {
+  assert.is(await page.getAttribute('#plot-accuracy', 'data-series'), accuracySeries);
+  assert.is(await page.getAttribute('#plot-curves', 'data-series'), curveSeries);
+  const markers = (sel: string) =>
+    page.$$eval(`${sel} svg`, (svgs) => svgs.flatMap((svg) => {
+      const [, , w, h] = (svg.getAttribute('viewBox') ?? `0 0 ${svg.getAttribute('width')} ${svg.getAttribute('height')}`).split(/\s+/).map(Number);
+      return Array.from(svg.querySelectorAll('circle.marker')).map((c) => ({ x: Number(c.getAttribute('cx')), y: Number(c.getAttribute('cy')), w, h }));
+    }));
+  const acc = await markers('#plot-accuracy');
+  const curves = await markers('#plot-curves');
+  assert.is(acc.length, rows.length, 'one accuracy point per trained branch');
+  assert.is(curves.length, rows.filter((r) => r.branch === 'ticket').length * evalsPerBranch, 'one learning-curve point per ticket evaluation');
+  for (const p of [...acc, ...curves]) assert.ok(p.x > 0 && p.x < p.w && p.y > 0 && p.y < p.h, `a marker outside the plot: ${JSON.stringify(p)}`);
+  assert.is(await page.locator('#downloads a').count(), 2);
+}
 
-    assert.is(await page.getAttribute('#plot-accuracy', 'data-series'), 'winning ticket,random reinit');
-    assert.is(await page.getAttribute('#plot-curves', 'data-series'), 'ticket 100.0%,ticket 80.0%,ticket 64.1%');
-    assert.is(await page.locator('#plot-accuracy svg').count(), 1);
-    assert.ok((await page.locator('#plot-curves svg path, #plot-curves svg polyline').count()) >= 3, 'learning-curve lines drawn');
-    assert.is(await page.locator('#downloads a').count(), 2);
-    assert.equal(errors, []);
-  } finally {
-    await browser.close();
-    server.close();
-  }
+web('runs a 2-round IMP experiment on the wasm backend in headless Chromium and plots it', async (ctx) => {
+  if (ctx.setupError !== null) throw ctx.setupError;
+  if (ctx.browser === null) return; // no browser: skipped (the notice is printed once)
+  const page = await ctx.browser.newPage({ viewport: { width: 1250, height: 950 } });
+  const rows = await runOnPage(page, ctx.url, { rounds: '2', iterations: '200', backend: 'wasm' }, 'browser-wasm.png', 90_000);
+  assert.is(await page.evaluate(() => document.body.dataset.backend), 'wasm');
+  assert.equal(rows.map((r) => `${r.round}/${r.branch}`), ['0/ticket', '1/ticket', '1/reinit', '2/ticket', '2/reinit']);
+  const remaining = rows.filter((r) => r.branch === 'ticket').map((r) => Number(r.weightsRemaining));
+  assert.is(remaining[0], 100);
+  assert.ok(Math.abs(remaining[1] - 80.04) < 0.01 && Math.abs(remaining[2] - 64.1) < 0.1, `weights remaining ${remaining.join(', ')}`);
+  for (const r of rows) assert.ok(Number(r.testAccuracy) > 0.85 && Number(r.testAccuracy) <= 1, `round ${r.round} ${r.branch}: test accuracy ${r.testAccuracy}`);
+  await checkPlots(page, rows, 'winning ticket,random reinit', 'ticket 100.0%,ticket 80.0%,ticket 64.1%', 20);
+  await page.close();
+});
+
+// The WebGL run: LeNet at a quarter width (784-75-25-10), one pruning round, 20 iterations and
+// two evaluations per branch; about 15 s on SwiftShader, most of it compiling shaders.
+const TINY = { width: '0.25', rounds: '1', iterations: '20', evaluations: '2', seed: '0' };
+
+web('runs a tiny IMP experiment on tfjs WebGL (software rendering) that matches the wasm backend', async (ctx) => {
+  if (ctx.setupError !== null) throw ctx.setupError;
+  if (ctx.browser === null) return;
+  const page = await ctx.browser.newPage({ viewport: { width: 1250, height: 950 } });
+  const rows = await runOnPage(page, ctx.url, { ...TINY, backend: 'tfjs-webgl' }, 'browser-webgl.png', 120_000);
+  const body = await page.evaluate(() => ({ ...document.body.dataset }));
+  assert.is(body.backend, 'tfjs-webgl');
+  assert.match(body.device ?? '', /^WebGL \d on /);
+  assert.equal(rows.map((r) => `${r.round}/${r.branch}`), ['0/ticket', '1/ticket', '1/reinit']);
+  await checkPlots(page, rows, 'winning ticket,random reinit', 'ticket 100.0%,ticket 80.0%', 2);
+  await page.close();
+
+  // The same experiment in Node on our wasm kernels, with the settings the worker derives from
+  // the form: same init, data order and pruning, so the results agree up to float rounding.
+  const ref = runWebImp(await createBackend('wasm'), await loadEmbeddedMnist(), {
+    ...WEB_IMP_DEFAULTS, widthMultiplier: 0.25, rounds: 1, iterations: 20, evalEvery: 10, seed: 0, kernels: 'dense',
+  });
+  let next = ref.next();
+  while (!next.done) next = ref.next();
+  const want = next.value.results;
+  rows.forEach((r, i) => {
+    const w = want[i];
+    const what = `round ${r.round} ${r.branch}`;
+    assert.ok(Math.abs(Number(r.weightsRemaining) - w.weightsRemaining) < 1e-9, `${what}: ${r.weightsRemaining}% of weights, wasm ${w.weightsRemaining}%`);
+    // 20 test digits (1 point) of slack: a last-bit difference may flip a borderline prediction
+    assert.ok(Math.abs(Number(r.testAccuracy) - w.testAccuracyAtEarlyStop) <= 0.01, `${what}: WebGL ${r.testAccuracy}, wasm ${w.testAccuracyAtEarlyStop}`);
+    assert.is(Number(r.earlyStop), w.earlyStopIteration, `${what}: early-stop iteration`);
+    // well above chance after 20 steps (the wasm run reaches 53-63%)
+    assert.ok(Number(r.testAccuracy) > 0.3 && Number(r.testAccuracy) <= 1, `${what}: test accuracy ${r.testAccuracy}`);
+  });
 });
 
 web.run();

@@ -1,0 +1,21 @@
+/**
+ * What the engine needs from its host beyond the web platform: reading its own files, finding
+ * installed packages, and guarding process-wide handlers. `#platform` (package.json `imports`)
+ * resolves to node.ts, or to browser.ts under a bundler's `browser` condition, so a browser or
+ * worker bundle never sees a Node built-in.
+ */
+export interface Platform {
+  /** 'node' or 'browser' (which module `#platform` resolved to). */
+  readonly name: 'node' | 'browser';
+  /** The bytes of a file: Node reads a path or file: URL from disk; a browser fetches the URL. */
+  readFile(location: string | URL): Promise<Uint8Array<ArrayBuffer>>;
+  /** Absolute path of the file an installed package's specifier names (Node's require.resolve). */
+  resolvePackageFile(spec: string): string;
+  /** The directory of resolvePackageFile(spec), ending in a path separator (a loader's prefix). */
+  packageDir(spec: string): string;
+  /**
+   * Runs `fn`, then removes the process-wide 'uncaughtException' and 'unhandledRejection'
+   * listeners it added (emscripten's Node glue installs some). Hosts without them just run `fn`.
+   */
+  keepProcessListeners<T>(fn: () => Promise<T>): Promise<T>;
+}
