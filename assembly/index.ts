@@ -12,5 +12,7 @@ export { batchnorm_stats_f32, batchnorm_forward_f32, batchnorm_backward_f32 } fr
 export { spmm_csr_f32, scale_index_i32 } from './sparse';
 export { sddmm_csr_f32 } from './sparse_grad';
 export { transpose_f32, bias_rows_act_f32, row_sum_f32, gather_f32, scatter_f32 } from './sparse_layout';
+export { spconv2d_f32, spconv2d_backward_data_f32 } from './sparse_conv';
+export { spconv2d_backward_weights_f32 } from './sparse_conv_grad';
 
 export { heapBase } from './heap';

@@ -1,12 +1,13 @@
 /**
  * Conv-2-like rows of `lth bench sparse`: one 3x3 'same' convolution layer shaped like Conv-2's
  * second layer (batch 60, 64 channels 32x32 -> 64, bias, ReLU) with a random mask of each
- * density, forward + backward (dx, dW, db) on the wasm backend: the sparse path (im2col + CSR
- * SpMM/SDDMM, autograd/ops/sparse-conv.ts) against the dense GEMM convolution with the masked
- * weight. Timed like the LeNet rows (fastest call of interleaved bursts, bench/sparse.ts).
+ * density, forward + backward (dx, dW, db) on the wasm backend: the sparse path (direct
+ * convolution over the CSR filter bank's nonzero taps, autograd/ops/sparse-conv.ts and
+ * assembly/sparse_conv.ts) against the dense GEMM convolution with the masked weight. Timed like
+ * the LeNet rows (fastest call of interleaved bursts, bench/sparse.ts).
  */
 import { conv2d } from '../src/autograd/ops/conv.ts';
-import { freeSparseConvMaps, sparseConv2d } from '../src/autograd/ops/sparse-conv.ts';
+import { sparseConv2d } from '../src/autograd/ops/sparse-conv.ts';
 import { Tape } from '../src/autograd/tape.ts';
 import { Tensor } from '../src/autograd/tensor.ts';
 import type { Backend } from '../src/backend/backend.ts';
@@ -102,7 +103,6 @@ export async function runConvBench(densities: number[], time: (tasks: (() => unk
     b.free(weight.buf);
     b.free(weight.grad!);
   }
-  freeSparseConvMaps(b);
   return rows;
 }
 

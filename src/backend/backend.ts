@@ -211,4 +211,15 @@ export interface Backend {
   gather(x: Buf, idx: IntBuf, y: Buf, n: number): void;
   /** x[idx[j]] = y[j] for j < n (other elements of x untouched). */
   scatter(y: Buf, idx: IntBuf, x: Buf, n: number): void;
+
+  // ---- sparse convolution (NCHW; W a CSR over [cout, c·kh·kw], column (ci·kh + ki)·kw + kj, a.perm null) ----
+  /**
+   * y[n, cout, outH, outW] (+)= x ⋆ W, conv2d with a sparse weight whose nonzero values are
+   * `vals` (in CSR order); then, when given, + bias[co] per channel and ReLU (a Conv2d layer).
+   */
+  sparseConv2d(a: CsrIndex, vals: Buf, x: Buf, y: Buf, g: ConvGeom, accumulate: boolean, bias?: Buf | null, relu?: boolean): void;
+  /** dx[n, c, h, w] (+)= the gradient of sparseConv2d with respect to x, for output gradient dy. */
+  sparseConv2dBackwardData(a: CsrIndex, vals: Buf, dy: Buf, dx: Buf, g: ConvGeom, accumulate: boolean): void;
+  /** dv[j] (+)= the gradient of sparseConv2d with respect to nonzero j of W (dW only at the nonzeros). */
+  sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, accumulate: boolean): void;
 }

@@ -24,8 +24,8 @@ export function ints(b: IntBuf, n: number, what: string): Int32Array {
   return b.data;
 }
 
-/** The index arrays of a CSR, checked: row pointers monotone from 0 to nnz, columns (and perm) in range. */
-function unpack(a: CsrIndex, what: string, vals: number): { ptr: Int32Array; col: Int32Array; perm: Int32Array | null } {
+/** The index arrays of a CSR, checked: row pointers monotone from 0 to nnz, columns (and perm) in range (shared with js-sparse-conv.ts). */
+export function unpack(a: CsrIndex, what: string, vals: number): { ptr: Int32Array; col: Int32Array; perm: Int32Array | null } {
   const ptr = ints(a.rowPtr, a.rows + 1, `${what} rowPtr`);
   const col = ints(a.colIdx, a.nnz, `${what} colIdx`);
   const perm = a.perm ? ints(a.perm, a.nnz, `${what} perm`) : null;

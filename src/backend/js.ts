@@ -8,6 +8,8 @@ import { checkConvGeom, checkPoolGeom, convSizes, poolSizes } from './conv-geom.
 import * as ref from './js-conv.ts';
 import type { CsrIndex, IntBuf } from './backend.ts';
 import * as sp from './js-sparse.ts';
+import * as sc from './js-sparse-conv.ts';
+import { checkSparseConv } from './sparse-conv-geom.ts';
 
 /** A js-backend buffer: a Float32Array plus a liveness flag that catches use after free/reset. */
 export class JsBuf implements Buf {
@@ -301,5 +303,26 @@ export class JsBackend implements Backend {
   }
   scatter(y: Buf, idx: IntBuf, x: Buf, n: number): void {
     sp.scatterRef(arr(y, n, 'scatter y'), sp.ints(idx, n, 'scatter idx'), arr(x, 0, 'scatter x'), n);
+  }
+
+  sparseConv2d(a: CsrIndex, vals: Buf, x: Buf, y: Buf, g: ConvGeom, accumulate: boolean, bias: Buf | null = null, relu = false): void {
+    checkSparseConv(a, g, 'sparseConv2d');
+    const z = convSizes(g);
+    const ys = arr(y, z.y, 'sparseConv2d y');
+    const bs = bias ? arr(bias, g.cout, 'sparseConv2d bias') : null;
+    sc.sparseConv2dRef(a, arr(vals, 0, 'sparseConv2d vals'), arr(x, z.x, 'sparseConv2d x'), ys, g, accumulate);
+    if (bs !== null || relu) ref.channelBiasActRef(ys, bs ?? new Float32Array(g.cout), ys, g.n, g.cout, g.outH * g.outW, relu);
+  }
+  sparseConv2dBackwardData(a: CsrIndex, vals: Buf, dy: Buf, dx: Buf, g: ConvGeom, accumulate: boolean): void {
+    checkSparseConv(a, g, 'sparseConv2dBackwardData');
+    const z = convSizes(g);
+    sc.sparseConv2dBackwardDataRef(a, arr(vals, 0, 'sparseConv2dBackwardData vals'), arr(dy, z.y, 'sparseConv2dBackwardData dy'),
+      arr(dx, z.x, 'sparseConv2dBackwardData dx'), g, accumulate);
+  }
+  sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, accumulate: boolean): void {
+    checkSparseConv(a, g, 'sparseConv2dBackwardWeights');
+    const z = convSizes(g);
+    sc.sparseConv2dBackwardWeightsRef(a, arr(x, z.x, 'sparseConv2dBackwardWeights x'), arr(dy, z.y, 'sparseConv2dBackwardWeights dy'),
+      arr(dv, a.nnz, 'sparseConv2dBackwardWeights dv'), g, accumulate);
   }
 }

@@ -10,7 +10,7 @@ import type { Buf, CsrIndex, IntBuf } from './backend.ts';
 import type { TfStore } from './tfjs-buf.ts';
 
 /** The checked index arrays of a CSR (as in js-sparse.ts) and the row of each nonzero. */
-function unpack(s: TfStore, a: CsrIndex, what: string, vals: number): { ptr: Int32Array; col: Int32Array; perm: Int32Array | null; row: Int32Array } {
+export function unpack(s: TfStore, a: CsrIndex, what: string, vals: number): { ptr: Int32Array; col: Int32Array; perm: Int32Array | null; row: Int32Array } {
   const ptr = s.int(a.rowPtr, a.rows + 1, `${what} rowPtr`).host;
   const col = s.int(a.colIdx, a.nnz, `${what} colIdx`).host;
   const perm = a.perm ? s.int(a.perm, a.nnz, `${what} perm`).host : null;

@@ -15,6 +15,7 @@ import { TfPoolOps } from './tfjs-pool.ts';
 import { TfStore } from './tfjs-buf.ts';
 import { initTfjsWasm, type Tf } from './tfjs-init.ts';
 import { TfSparseOps } from './tfjs-sparse.ts';
+import { TfSparseConvOps } from './tfjs-sparse-conv.ts';
 
 /** Initialises tfjs on its wasm backend (offline, once per process) and returns a backend on it. */
 export async function createTfjsBackend(): Promise<TfjsBackend> {
@@ -29,6 +30,7 @@ export class TfjsBackend implements Backend {
   private readonly conv: TfConvOps;
   private readonly pool: TfPoolOps;
   private readonly sparse: TfSparseOps;
+  private readonly sparseConv: TfSparseConvOps;
 
   constructor(private readonly tf: Tf) {
     this.name = `tfjs-${tf.getBackend()}`;
@@ -36,6 +38,7 @@ export class TfjsBackend implements Backend {
     this.conv = new TfConvOps(this.s);
     this.pool = new TfPoolOps(this.s);
     this.sparse = new TfSparseOps(this.s);
+    this.sparseConv = new TfSparseConvOps(this.s, this.conv);
   }
 
   alloc(n: number): Buf {
@@ -296,6 +299,15 @@ export class TfjsBackend implements Backend {
   }
   scatter(y: Buf, idx: IntBuf, x: Buf, n: number): void {
     this.sparse.scatter(y, idx, x, n);
+  }
+  sparseConv2d(a: CsrIndex, vals: Buf, x: Buf, y: Buf, g: ConvGeom, accumulate: boolean, bias: Buf | null = null, relu = false): void {
+    this.sparseConv.sparseConv2d(a, vals, x, y, g, accumulate, bias, relu);
+  }
+  sparseConv2dBackwardData(a: CsrIndex, vals: Buf, dy: Buf, dx: Buf, g: ConvGeom, accumulate: boolean): void {
+    this.sparseConv.sparseConv2dBackwardData(a, vals, dy, dx, g, accumulate);
+  }
+  sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, accumulate: boolean): void {
+    this.sparseConv.sparseConv2dBackwardWeights(a, x, dy, dv, g, accumulate);
   }
 
   // z = f(x, y) over n elements, after checking all three (names in `args`) like the reference.

@@ -9,9 +9,10 @@ import { type ConvKernels, WasmConvOps } from './wasm-conv.ts';
 import { Arena, Heap } from './wasm-heap.ts';
 import type { CsrIndex, IntBuf } from './backend.ts';
 import { type SparseKernels, WasmSparse } from './wasm-sparse.ts';
+import { type SparseConvKernels, WasmSparseConv } from './wasm-sparse-conv.ts';
 
 /** The exports of build/lth.wasm (pointers are byte offsets; bools are 0/1). */
-interface Kernels extends SparseKernels, ConvKernels {
+interface Kernels extends SparseKernels, ConvKernels, SparseConvKernels {
   memory: WebAssembly.Memory;
   heapBase(): number;
   gemm_f32_nn(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
@@ -72,6 +73,7 @@ export class WasmBackend implements Backend {
   private readonly arena: Arena;
   private view: Float32Array;
   private readonly sparse: WasmSparse;
+  private readonly sparseConv: WasmSparseConv;
 
   // The NCHW ops (convolution, pooling, batch norm) live in wasm-conv.ts.
   private readonly nchw: WasmConvOps;
@@ -80,6 +82,7 @@ export class WasmBackend implements Backend {
     this.heap = new Heap(k.memory, k.heapBase());
     this.arena = new Arena(this.heap);
     this.sparse = new WasmSparse(k, this.heap, (b) => this.p(b));
+    this.sparseConv = new WasmSparseConv(k, this.heap, (b) => this.p(b));
     this.nchw = new WasmConvOps(k, this.heap, (b) => this.p(b));
     this.view = new Float32Array(k.memory.buffer);
   }
@@ -306,5 +309,15 @@ export class WasmBackend implements Backend {
   }
   scatter(y: Buf, idx: IntBuf, x: Buf, n: number): void {
     this.sparse.scatter(y, idx, x, n);
+  }
+  // Sparse convolution lives in wasm-sparse-conv.ts.
+  sparseConv2d(a: CsrIndex, vals: Buf, x: Buf, y: Buf, g: ConvGeom, accumulate: boolean, bias: Buf | null = null, relu = false): void {
+    this.sparseConv.sparseConv2d(a, vals, x, y, g, accumulate, bias, relu);
+  }
+  sparseConv2dBackwardData(a: CsrIndex, vals: Buf, dy: Buf, dx: Buf, g: ConvGeom, accumulate: boolean): void {
+    this.sparseConv.sparseConv2dBackwardData(a, vals, dy, dx, g, accumulate);
+  }
+  sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, accumulate: boolean): void {
+    this.sparseConv.sparseConv2dBackwardWeights(a, x, dy, dv, g, accumulate);
   }
 }

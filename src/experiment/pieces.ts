@@ -21,7 +21,7 @@ export interface PieceResult {
   wallSeconds: number;
   stepsPerSecond: number;
   evals: EvalRecord[];
-  /** The dense or sparse kernels each Linear layer trained on, with the timings that decided. */
+  /** The dense or sparse kernels each Linear and Conv2d layer trained on, with the timings that decided. */
   kernels: Record<string, KernelChoice>;
   /** Branch-specific results (e.g. the instability barrier). */
   extras?: Record<string, unknown>;

@@ -9,6 +9,7 @@ import { relu } from '../autograd/ops/activation.ts';
 import { add } from '../autograd/ops/arith.ts';
 import { batchNorm } from '../autograd/ops/batchnorm.ts';
 import { conv2d } from '../autograd/ops/conv.ts';
+import { sparseConv2d } from '../autograd/ops/sparse-conv.ts';
 import { globalAvgPool, maxPool2d } from '../autograd/ops/pool.ts';
 import { reshape } from '../autograd/ops/shape.ts';
 import type { Ctx } from '../autograd/tape.ts';
@@ -34,6 +35,8 @@ export interface Conv2dLayerOptions {
 export class Conv2d extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
+  /** The NCHW shape of the latest input (train/sparse-plan.ts reads it after a probe forward). */
+  inputShape: readonly number[] | null = null;
   constructor(b: Backend, readonly name: string, readonly inChannels: number, readonly outChannels: number, readonly kernel = 3, readonly opts: Conv2dLayerOptions = {}) {
     super();
     const area = kernel * kernel;
@@ -42,6 +45,10 @@ export class Conv2d extends Module {
   }
   forward(ctx: Ctx, x: Tensor): Tensor {
     const { stride, padding, relu: act } = this.opts;
+    this.inputShape = x.shape;
+    // A weight switched to CSR form by the trainer (train/sparse-plan.ts) runs the sparse kernels.
+    const s = this.weight.sparse;
+    if (s !== null) return sparseConv2d(ctx, x, s, [this.kernel, this.kernel], this.bias?.tensor ?? null, { stride, padding, relu: act });
     return conv2d(ctx, x, this.weight.tensor, this.bias?.tensor ?? null, { stride, padding, relu: act });
   }
   parameters(): Parameter[] {

@@ -1,8 +1,9 @@
 /**
- * Switching a masked Linear weight between its dense form and CSR training form. The dense
+ * Switching a masked Linear or Conv2d weight between its dense form and CSR training form. The dense
  * weight stays the source of truth: attaching gathers the nonzero values out of it, syncing
  * scatters them back (before anything reads the weights), detaching does both and frees.
- * Linear.forward runs the sparse op whenever its weight has a SparseWeight attached.
+ * Linear.forward and Conv2d.forward run the sparse ops whenever their weight has a SparseWeight
+ * attached (a conv weight [cout, cin, kh, kw] as its flattened [cout, cin·kh·kw] matrix).
  */
 import type { Backend, Buf } from '../backend/backend.ts';
 import type { SparseWeight } from '../autograd/ops/sparse-linear.ts';
@@ -10,10 +11,15 @@ import { Tensor } from '../autograd/tensor.ts';
 import { type CsrPattern, csrFromMask, freeCsr, uploadCsr } from '../prune/csr.ts';
 import type { Parameter } from './module.ts';
 
-/** The CSR pattern of a 2-D parameter's mask (all ones when it has no mask). */
+/**
+ * The CSR pattern of a parameter's mask (all ones when it has no mask): a Linear weight as
+ * [out, in], a conv weight [cout, cin, kh, kw] flattened to [cout, cin·kh·kw].
+ */
 export function maskPattern(b: Backend, p: Parameter): CsrPattern {
-  const [rows, cols] = p.tensor.shape;
-  if (p.tensor.shape.length !== 2) throw new Error(`maskPattern: '${p.name}' is [${p.tensor.shape}], not a matrix`);
+  const shape = p.tensor.shape;
+  if (shape.length !== 2 && shape.length !== 4) throw new Error(`maskPattern: '${p.name}' is [${shape}], not a matrix or a conv weight`);
+  const rows = shape[0];
+  const cols = rows > 0 ? p.size / rows : 0;
   const mask = p.mask === null ? new Uint8Array(p.size).fill(1) : b.read(p.mask);
   return csrFromMask(mask, rows, cols);
 }

@@ -3,6 +3,7 @@
  * step (forward, backward, and the Adam update of its weight) on the dense kernels with a mask
  * and on the sparse kernels, timed side by side on this machine and backend. Cached in-process
  * by shape, batch and density bucket, so a run pays for it once per layer and pruning level.
+ * Conv2d layers are timed the same way by conv-crossover.ts, through timeBoth and cached.
  */
 import type { Backend } from '../backend/backend.ts';
 import { linear } from '../autograd/ops/linear.ts';
@@ -33,6 +34,10 @@ const cache = new Map<string, Crossover>();
 // Interleaved repetitions after warm-up: enough for wasm tier-up and for a best-of on a busy machine.
 const WARMUP = 3;
 const REPS = 7;
+// Fewer repetitions (at least MIN_REPS) for layers whose steps take long: a Conv-2 layer at batch
+// 60 takes ~0.5 s per dense step, where 10 interleaved pairs would cost 10 s per layer and round.
+const BUDGET_MS = 1500;
+const MIN_REPS = 3;
 
 /** Density bucket: half a 20%-pruning round wide on a log scale (1 -> 0, 0.8 -> 2, 0.64 -> 4, ...). */
 export function densityBucket(density: number): number {
@@ -42,12 +47,38 @@ export function densityBucket(density: number): number {
 /** Measures (or recalls) the crossover of a layer shape at the density of `pat`. */
 export function measureCrossover(b: Backend, s: LayerShape, pat: CsrPattern): Crossover {
   const density = pat.nnz / Math.max(1, s.rows * s.cols);
-  const key = `${b.name}|${s.rows}x${s.cols}|m${s.batch}|relu${s.relu}|dx${s.needsInputGrad}|${densityBucket(density)}`;
+  return cached(`${b.name}|${s.rows}x${s.cols}|m${s.batch}|relu${s.relu}|dx${s.needsInputGrad}|${densityBucket(density)}`, () => timeLayer(b, s, pat));
+}
+
+/** The cached result under `key`, or measure() run once and cached (shared with conv-crossover.ts). */
+export function cached(key: string, measure: () => Crossover): Crossover {
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const result = timeLayer(b, s, pat);
+  const result = measure();
   cache.set(key, result);
   return result;
+}
+
+/**
+ * Best-of milliseconds of step(false) (dense) and step(true) (sparse), interleaved after a
+ * warm-up; repetitions stop early (after MIN_REPS) once BUDGET_MS is spent.
+ */
+export function timeBoth(step: (sparse: boolean) => void): Crossover {
+  const timed = (sparse: boolean): number => {
+    const t0 = performance.now();
+    step(sparse);
+    return performance.now() - t0;
+  };
+  let spent = 0;
+  for (let i = 0; i < WARMUP && spent < BUDGET_MS; i++) spent += timed(false) + timed(true);
+  let denseMs = Infinity;
+  let sparseMs = Infinity;
+  const t0 = performance.now();
+  for (let i = 0; i < REPS && (i < MIN_REPS || performance.now() - t0 < BUDGET_MS); i++) {
+    denseMs = Math.min(denseMs, timed(false));
+    sparseMs = Math.min(sparseMs, timed(true));
+  }
+  return { denseMs, sparseMs };
 }
 
 /** Forgets every cached measurement (tests; a changed machine load). */
@@ -89,23 +120,9 @@ function timeLayer(b: Backend, s: LayerShape, pat: CsrPattern): Crossover {
     ctx.tape!.backward();
     b.adam(wt.buf, wt.grad!, m1, m2, sparse ? null : mask, wt.size, adam);
   };
-  const timed = (sparse: boolean): number => {
-    const t0 = performance.now();
-    step(sparse);
-    return performance.now() - t0;
-  };
-  for (let i = 0; i < WARMUP; i++) {
-    step(false);
-    step(true);
-  }
-  let denseMs = Infinity;
-  let sparseMs = Infinity;
-  for (let i = 0; i < REPS; i++) {
-    denseMs = Math.min(denseMs, timed(false));
-    sparseMs = Math.min(sparseMs, timed(true));
-  }
+  const result = timeBoth(step);
   b.resetScratch();
   freeSparseWeight(b, sw);
   for (const buf of [x.buf, w.buf, w.grad, bias.buf, mask, dy, m1, m2]) b.free(buf);
-  return { denseMs, sparseMs };
+  return result;
 }

@@ -1,17 +1,26 @@
 /**
- * Which kernels each Linear layer trains on: dense (GEMM with a mask) or sparse (CSR, work in
- * proportion to the surviving weights). Decided once per training run and layer, by measuring
- * both on the layer's shape and density (train/crossover.ts), or forced; the choices go into
- * TrainResult.kernels. A sparse layer's weight trains as its vector of nonzero values, and the
- * optimizer state follows it; end() puts values and state back into their dense homes.
+ * Which kernels each Linear and Conv2d layer trains on: dense (GEMM with a mask) or sparse
+ * (CSR, work in proportion to the surviving weights). Decided once per training run and layer,
+ * by measuring both on the layer's shape and density (train/crossover.ts, conv-crossover.ts), or
+ * forced; the choices go into TrainResult.kernels. A sparse layer's weight trains as its vector
+ * of nonzero values, and the optimizer state follows it; end() puts values and state back into
+ * their dense homes.
  */
 import type { Backend } from '../backend/backend.ts';
 import type { SparseWeight } from '../autograd/ops/sparse-linear.ts';
+import { evalCtx } from '../autograd/tape.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import { convGeom } from '../backend/conv-geom.ts';
+import { featureCount } from '../data/dataset.ts';
+import { BasicBlock, Conv2d } from '../nn/conv-layers.ts';
 import { Linear, Sequential } from '../nn/layers.ts';
 import type { Module, Parameter } from '../nn/module.ts';
 import { attachSparse, detachSparse, freeSparseWeight, maskPattern } from '../nn/sparse-linear.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
-import { measureCrossover } from './crossover.ts';
+import type { CsrPattern } from '../prune/csr.ts';
+import { Rng } from '../util/rng.ts';
+import { type Crossover, measureCrossover } from './crossover.ts';
+import { measureConvCrossover } from './conv-crossover.ts';
 
 /**
  * 'auto' measures the crossover per layer; 'dense' and 'sparse' force every masked layer; a
@@ -20,14 +29,15 @@ import { measureCrossover } from './crossover.ts';
 export type SparseMode = 'auto' | 'dense' | 'sparse' | Record<string, 'dense' | 'sparse'>;
 
 /**
- * 'auto' leaves a layer smaller than this (multiply-adds per forward: rows * cols * batch) on
- * the dense kernels without measuring: there is nothing to win (LeNet's 10x100 output layer at
- * batch 60 is 60K), and a choice made by timing two near-equal costs could differ from run to
- * run, while the two paths agree only to ~1e-6, not bit for bit.
+ * 'auto' leaves a layer smaller than this (multiply-adds per forward: rows * cols * batch, for
+ * a conv layer cout * cin·k·k * output pixels * batch) on the dense kernels without measuring:
+ * there is nothing to win (LeNet's 10x100 output layer at batch 60 is 60K), and a choice made
+ * by timing two near-equal costs could differ from run to run, while the two paths agree only
+ * to ~1e-6, not bit for bit.
  */
 export const MIN_AUTO_WORK = 1 << 20;
 
-/** The kernels one Linear layer trained on, and why. */
+/** The kernels one Linear or Conv2d layer trained on, and why. */
 export interface KernelChoice {
   path: 'dense' | 'sparse';
   /** Fraction of the layer's weights that survive its mask (1 without a mask). */
@@ -44,55 +54,74 @@ export interface SparsePlan {
   end(): void;
 }
 
-/** A Linear layer of a model, and whether any parameterised layer runs before it. */
-export interface LinearSite {
-  layer: Linear;
+/** A layer with a prunable weight the plan can switch, and whether any parameterised layer runs before it. */
+export interface SparseSite {
+  layer: Linear | Conv2d;
   needsInputGrad: boolean;
 }
 
 /**
- * The Linear layers of a model in forward order (through nested Sequentials). A layer after no
- * parameterised layer reads the data, so its step needs no input gradient.
+ * The Linear and Conv2d layers of a model in forward order (through nested Sequentials and
+ * ResNet blocks). A layer after no parameterised layer reads the data, so its step needs no
+ * input gradient.
  */
-export function linearSites(model: Module): LinearSite[] {
-  const out: LinearSite[] = [];
+export function sparseSites(model: Module): SparseSite[] {
+  const out: SparseSite[] = [];
   let seenParams = false;
   const walk = (m: Module): void => {
     if (m instanceof Sequential) {
       for (const child of m.layers) walk(child);
       return;
     }
-    if (m instanceof Linear) out.push({ layer: m, needsInputGrad: seenParams });
+    if (m instanceof BasicBlock) {
+      // Both the residual branch and the shortcut read the block's input (seenParams is the
+      // same for conv1 and the shortcut conv: a block never comes first).
+      for (const child of [m.conv1, m.bn1, m.conv2, m.bn2, ...(m.shortcut ?? [])]) walk(child);
+      return;
+    }
+    if (m instanceof Linear || m instanceof Conv2d) out.push({ layer: m, needsInputGrad: seenParams });
     if (m.parameters().length > 0) seenParams = true;
   };
   walk(model);
   return out;
 }
 
+/** What activateSparse needs to know about the run. */
+export interface SparsePlanOptions {
+  mode: SparseMode;
+  batchSize: number;
+  /** Shape of one example ([C, H, W] for images): conv layers need it to be measured in 'auto'. */
+  inputShape?: readonly number[];
+}
+
 /**
- * Decides and installs the kernels of every Linear layer of `model` for a run at `batchSize`.
- * Only layers whose weight has a mask can go sparse (the pattern is the mask's ones).
+ * Decides and installs the kernels of every Linear and Conv2d layer of `model` for a run at
+ * `batchSize`. Only layers whose weight has a mask can go sparse (the pattern is the mask's ones).
  */
-export function activateSparse(b: Backend, model: Module, opt: Optimizer, o: { mode: SparseMode; batchSize: number }): SparsePlan {
+export function activateSparse(b: Backend, model: Module, opt: Optimizer, o: SparsePlanOptions): SparsePlan {
   const kernels: Record<string, KernelChoice> = {};
   const sparse: Parameter[] = [];
-  for (const { layer, needsInputGrad } of linearSites(model)) {
+  const sites = sparseSites(model);
+  const modeOf = (name: string) => (typeof o.mode === 'string' ? o.mode : (o.mode[name] ?? 'auto'));
+  if (sites.some(({ layer }) => layer instanceof Conv2d && layer.weight.mask !== null && modeOf(layer.name) === 'auto')) {
+    probeInputs(b, model, o.inputShape);
+  }
+  for (const { layer, needsInputGrad } of sites) {
     const p = layer.weight;
     if (p.mask === null) {
       kernels[layer.name] = { path: 'dense', density: 1, denseMs: null, sparseMs: null };
       continue;
     }
-    const mode = typeof o.mode === 'string' ? o.mode : (o.mode[layer.name] ?? 'auto');
-    const small = layer.outFeatures * layer.inFeatures * o.batchSize < MIN_AUTO_WORK;
-    if (mode === 'dense' || (mode === 'auto' && small)) {
+    const mode = modeOf(layer.name);
+    const work = mode === 'auto' ? forwardWork(layer, o.batchSize) : 0;
+    if (mode === 'dense' || (mode === 'auto' && work < MIN_AUTO_WORK)) {
       kernels[layer.name] = { path: 'dense', density: b.sum(p.mask, p.size) / p.size, denseMs: null, sparseMs: null };
       continue;
     }
     const pat = maskPattern(b, p);
     const choice: KernelChoice = { path: 'sparse', density: pat.nnz / p.size, denseMs: null, sparseMs: null };
     if (mode === 'auto') {
-      const shape = { rows: layer.outFeatures, cols: layer.inFeatures, batch: o.batchSize, relu: layer.fuseRelu, needsInputGrad };
-      const t = measureCrossover(b, shape, pat);
+      const t = measure(b, layer, o.batchSize, needsInputGrad, pat);
       choice.denseMs = t.denseMs;
       choice.sparseMs = t.sparseMs;
       choice.path = t.sparseMs < t.denseMs ? 'sparse' : 'dense';
@@ -115,4 +144,39 @@ export function activateSparse(b: Backend, model: Module, opt: Optimizer, o: { m
       for (const s of weights) freeSparseWeight(b, s);
     },
   };
+}
+
+// One forward pass of a single zero example in evaluation mode, so that every Conv2d records
+// the shape of its input (its geometry follows from it).
+function probeInputs(b: Backend, model: Module, inputShape: readonly number[] | undefined): void {
+  if (inputShape === undefined) throw new Error("activateSparse: 'auto' kernels for conv layers need the input shape");
+  const features = featureCount(inputShape);
+  b.resetScratch();
+  model.forward(evalCtx(b, new Rng(0, 'probe')), new Tensor([1, features], b.scratch(features), false));
+  b.resetScratch();
+}
+
+// The geometry of a conv layer at batch n, from the input shape its last forward recorded.
+function geomOf(layer: Conv2d, n: number) {
+  const shape = layer.inputShape;
+  if (shape === null || shape.length !== 4) throw new Error(`activateSparse: no input shape recorded for '${layer.name}'`);
+  const [, c, h, w] = shape;
+  return convGeom(n, c, h, w, layer.outChannels, layer.kernel, layer.opts.stride ?? 1, layer.opts.padding ?? 'same');
+}
+
+// Multiply-adds of one dense forward pass of the layer at batch n (see MIN_AUTO_WORK).
+function forwardWork(layer: Linear | Conv2d, n: number): number {
+  if (layer instanceof Linear) return layer.outFeatures * layer.inFeatures * n;
+  const g = geomOf(layer, n);
+  return g.cout * g.c * g.kh * g.kw * g.outH * g.outW * n;
+}
+
+// The timed crossover of a layer at batch n.
+function measure(b: Backend, layer: Linear | Conv2d, n: number, needsInputGrad: boolean, pat: CsrPattern): Crossover {
+  if (layer instanceof Linear) {
+    return measureCrossover(b, { rows: layer.outFeatures, cols: layer.inFeatures, batch: n, relu: layer.fuseRelu, needsInputGrad }, pat);
+  }
+  const o = layer.opts;
+  const shape = { g: geomOf(layer, n), stride: o.stride ?? 1, padding: o.padding ?? 'same', bias: layer.bias !== null, relu: o.relu ?? false, needsInputGrad };
+  return measureConvCrossover(b, shape, pat);
 }

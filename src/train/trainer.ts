@@ -42,7 +42,7 @@ export interface TrainOptions {
   /** Rows per evaluation forward pass. */
   evalBatchSize?: number;
   /**
-   * Kernels for masked Linear layers: measured per layer ('auto', the default), forced, or a
+   * Kernels for masked Linear and Conv2d layers: measured per layer ('auto', the default), forced, or a
    * record of per-layer choices (e.g. a run's recorded TrainResult.kernels, for an exact replay).
    * Always dense with a rewirer (its masks change every step).
    */
@@ -60,7 +60,7 @@ export interface TrainResult {
   snapshots: Map<number, Weights>;
   seconds: number;
   stepsPerSecond: number;
-  /** The dense/sparse kernel choice of every Linear layer, by layer name (train/sparse-plan.ts). */
+  /** The dense/sparse kernel choice of every Linear and Conv2d layer, by layer name (train/sparse-plan.ts). */
   kernels: Record<string, KernelChoice>;
 }
 
@@ -107,7 +107,7 @@ export function trainStep(ctx: Ctx, model: Module, params: Parameter[], opt: Opt
 
 /**
  * Trains `model` with `opt`, yielding progress events; returns the evaluations, the
- * early-stop record, the requested weight snapshots and the kernels each Linear layer ran on.
+ * early-stop record, the requested weight snapshots and the kernels each Linear and Conv2d layer ran on.
  * Deterministic given the rngs (and, in 'auto' sparse mode, the measured kernel choices).
  */
 export function* train(
@@ -121,7 +121,7 @@ export function* train(
 ): Generator<TrainEvent, TrainResult> {
   // A rewirer changes the masks every step, so CSR patterns built from them would go stale.
   const mode = opts.rewirer !== undefined ? 'dense' : (opts.sparse ?? 'auto');
-  const plan = activateSparse(b, model, opt, { mode, batchSize: opts.batchSize });
+  const plan = activateSparse(b, model, opt, { mode, batchSize: opts.batchSize, inputShape: data.inputShape });
   try {
     const res = yield* trainSteps(b, model, params, opt, data, opts, rng);
     return { ...res, kernels: plan.kernels };

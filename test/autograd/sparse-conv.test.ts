@@ -30,7 +30,7 @@ const cases: Array<{ x: number[]; w: number[]; opts: Conv2dOptions; density: num
   { x: [2, 2, 5, 5], w: [3, 2, 3, 3], opts: { stride: 1, padding: 'same' }, density: 0.1 },
 ];
 
-for (const name of ['js', 'wasm']) {
+for (const name of ['js', 'wasm', 'tfjs-wasm']) {
   cases.forEach((cs, ci) => {
     test(`${name}: sparse conv equals the dense conv (case ${ci}), forward and all gradients`, async () => {
       const b = await createBackend(name);

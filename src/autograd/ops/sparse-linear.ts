@@ -3,10 +3,11 @@ import type { Ctx } from '../tape.ts';
 import { Tensor, gradTarget } from '../tensor.ts';
 
 /**
- * A Linear weight W[rows, cols] trained in CSR form: only its nonzeros (the mask's ones) are
- * stored and trained. `values` is the trainable vector, in CSR order, with a persistent
- * gradient buffer; `index` holds each value's dense position, for gather/scatter with the
- * dense weight (the source of truth outside a training run, see nn/sparse-linear.ts).
+ * A Linear weight W[rows, cols] (or a conv weight flattened to [cout, cin·kh·kw], see
+ * sparse-conv.ts) trained in CSR form: only its nonzeros (the mask's ones) are stored and
+ * trained. `values` is the trainable vector, in CSR order, with a persistent gradient buffer;
+ * `index` holds each value's dense position, for gather/scatter with the dense weight (the
+ * source of truth outside a training run, see nn/sparse-linear.ts).
  */
 export interface SparseWeight {
   readonly rows: number;

@@ -1,0 +1,110 @@
+/**
+ * The sparse convolution ops of the wasm backend (assembly/sparse_conv.ts): direct convolution
+ * over the CSR filter bank, one zero-padded image at a time, with no im2col. Why direct: the
+ * column matrix of a whole batch is K x N·P floats (141 MB for Conv-2's 64 -> 64 layer at batch
+ * 60), and the SpMM over it reads a whole row of it per nonzero from far out of cache; here each
+ * nonzero reads its window of one padded image (296 KB, resident in L2) and the outputs are NCHW
+ * directly, so there is neither a column matrix nor a reorder (measured in bench/sparse-conv.ts).
+ * Each op needs a workspace (window offsets, the padded image, the transposed index of the input
+ * gradient); it is one heap block kept between calls and grown on demand, like the GEMM
+ * convolution's. Sizes and geometry are checked here; CSR indices are trusted (prune/csr.ts
+ * builds them, the js oracle checks them in every conformance test).
+ */
+import type { Buf, ConvGeom, CsrIndex, IntBuf } from './backend.ts';
+import { need } from './check.ts';
+import { convSizes } from './conv-geom.ts';
+import { checkSparseConv } from './sparse-conv-geom.ts';
+import type { Heap } from './wasm-heap.ts';
+import { WasmIntBuf } from './wasm-sparse.ts';
+
+type I = number;
+/** The geometry in kernel argument order: n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow. */
+type GeomArgs = [I, I, I, I, I, I, I, I, I, I, I, I];
+
+/** The sparse convolution exports of build/lth.wasm (pointers are byte offsets; bools are 0/1). */
+export interface SparseConvKernels {
+  spconv2d_f32(cout: I, rowPtr: I, colIdx: I, vals: I, x: I, y: I, ws: I, ...rest: [...GeomArgs, acc: I, bias: I, relu: I]): void;
+  spconv2d_backward_data_f32(cout: I, rowPtr: I, colIdx: I, vals: I, dy: I, dx: I, ws: I, ...rest: [...GeomArgs, acc: I]): void;
+  spconv2d_backward_weights_f32(cout: I, rowPtr: I, colIdx: I, x: I, dy: I, dv: I, ws: I, ...rest: [...GeomArgs, acc: I]): void;
+}
+
+// Bytes of `n` 4-byte values rounded up to 16, as the kernels lay workspace parts out.
+const aligned = (n: number): number => Math.ceil((n * 4) / 16) * 16;
+
+/** Workspace bytes of the forward and weight-gradient kernels: window offsets, one padded image. */
+function paddedBytes(g: ConvGeom, nnz: number): number {
+  const hp = Math.max(0, (g.outH - 1) * g.strideH + g.kh);
+  const wph = Math.max(0, g.outW - 1 + Math.ceil(g.kw / g.strideW));
+  return aligned(nnz) + aligned(g.c * hp * g.strideW * wph + 4);
+}
+
+/** Workspace bytes of the input-gradient kernel: the transposed index, one dilated dy image. */
+function dataBytes(g: ConvGeom, nnz: number): number {
+  return aligned(g.c + 1) + aligned(g.c) + 2 * aligned(nnz) + aligned(g.cout * (g.h + g.kh - 1) * (g.w + g.kw - 1) + 4);
+}
+
+/** The sparse convolution half of WasmBackend; `f32ptr` is the backend's own checked pointer lookup. */
+export class WasmSparseConv {
+  private ws = 0;
+  private wsBytes = 0;
+
+  constructor(
+    private readonly k: SparseConvKernels,
+    private readonly heap: Heap,
+    private readonly f32ptr: (b: Buf) => number,
+  ) {}
+
+  // The workspace pointer, grown (never shrunk) to at least `bytes`.
+  private workspace(bytes: number): number {
+    if (bytes > this.wsBytes) {
+      if (this.wsBytes > 0) this.heap.release(this.ws);
+      this.ws = this.heap.alloc(bytes);
+      this.wsBytes = bytes;
+    }
+    return this.ws;
+  }
+
+  // Pointer of a live int buffer of this backend holding at least n elements.
+  private ip(b: IntBuf, n: number, what: string): number {
+    if (!(b instanceof WasmIntBuf)) throw new Error(`wasm backend: ${what}: int buffer belongs to another backend`);
+    if (!b.live) throw new Error(`wasm backend: ${what}: int buffer used after freeInt()`);
+    need(b, n, what);
+    return b.ptr;
+  }
+
+  // Pointer of a float buffer holding at least n elements.
+  private fp(b: Buf, n: number, what: string): number {
+    need(b, n, what);
+    return this.f32ptr(b);
+  }
+
+  // The checked CSR pointers and the geometry arguments of one call.
+  private prep(a: CsrIndex, g: ConvGeom, what: string): { rowPtr: I; colIdx: I; geom: GeomArgs } {
+    checkSparseConv(a, g, what);
+    const rowPtr = this.ip(a.rowPtr, a.rows + 1, `${what} rowPtr`);
+    const colIdx = this.ip(a.colIdx, a.nnz, `${what} colIdx`);
+    return { rowPtr, colIdx, geom: [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW] };
+  }
+
+  sparseConv2d(a: CsrIndex, vals: Buf, x: Buf, y: Buf, g: ConvGeom, acc: boolean, bias: Buf | null, relu: boolean): void {
+    const { rowPtr, colIdx, geom } = this.prep(a, g, 'sparseConv2d');
+    const z = convSizes(g);
+    const [v, xp, yp] = [this.fp(vals, a.nnz, 'sparseConv2d vals'), this.fp(x, z.x, 'sparseConv2d x'), this.fp(y, z.y, 'sparseConv2d y')];
+    const bp = bias ? this.fp(bias, g.cout, 'sparseConv2d bias') : 0;
+    this.k.spconv2d_f32(a.rows, rowPtr, colIdx, v, xp, yp, this.workspace(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0, bp, relu ? 1 : 0);
+  }
+
+  sparseConv2dBackwardData(a: CsrIndex, vals: Buf, dy: Buf, dx: Buf, g: ConvGeom, acc: boolean): void {
+    const { rowPtr, colIdx, geom } = this.prep(a, g, 'sparseConv2dBackwardData');
+    const z = convSizes(g);
+    const [v, dyp, dxp] = [this.fp(vals, a.nnz, 'sparseConv2dBackwardData vals'), this.fp(dy, z.y, 'sparseConv2dBackwardData dy'), this.fp(dx, z.x, 'sparseConv2dBackwardData dx')];
+    this.k.spconv2d_backward_data_f32(a.rows, rowPtr, colIdx, v, dyp, dxp, this.workspace(dataBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
+  }
+
+  sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, acc: boolean): void {
+    const { rowPtr, colIdx, geom } = this.prep(a, g, 'sparseConv2dBackwardWeights');
+    const z = convSizes(g);
+    const [xp, dyp, dvp] = [this.fp(x, z.x, 'sparseConv2dBackwardWeights x'), this.fp(dy, z.y, 'sparseConv2dBackwardWeights dy'), this.fp(dv, a.nnz, 'sparseConv2dBackwardWeights dv')];
+    this.k.spconv2d_backward_weights_f32(a.rows, rowPtr, colIdx, xp, dyp, dvp, this.workspace(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
+  }
+}
