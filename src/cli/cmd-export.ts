@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../experiment/io/atomic.ts';
-import { encodeSparseModel, specDensity } from '../infer/format.ts';
+import { csrShape, encodeSparseModel, hasWeight, specDensity } from '../infer/format.ts';
 import { sparseSpecFromRun } from '../infer/export.ts';
 import { UserError } from '../util/errors.ts';
 import { intFlag, parse } from './args.ts';
@@ -30,14 +30,14 @@ export const exportCommand: Command = {
       bytes: bytes.length,
       model: spec.model,
       density: specDensity(spec),
-      layers: spec.layers.map((l) => ({ name: l.name, shape: [l.outFeatures, l.inFeatures], nonzeros: l.values.length })),
+      layers: spec.layers.filter(hasWeight).map((l) => ({ name: l.name, kind: l.kind, shape: csrShape(l), nonzeros: l.values.length })),
       ...spec.info,
     };
     if (values.json) {
       console.log(JSON.stringify(summary));
     } else {
       console.log(`${out}: ${spec.model}, ${(summary.density * 100).toFixed(2)}% of weights, ${(bytes.length / 1024).toFixed(1)} KiB`);
-      for (const l of summary.layers) console.log(`  ${l.name.padEnd(8)} [${l.shape.join(', ')}]  ${l.nonzeros} nonzeros`);
+      for (const l of summary.layers) console.log(`  ${l.name.padEnd(8)} ${l.kind.padEnd(6)} [${l.shape.join(', ')}]  ${l.nonzeros} nonzeros`);
     }
     return 0;
   },

@@ -1,13 +1,17 @@
 /**
  * Export of a trained ticket to model.lth: the run's mask and final weights for one round and
- * trial become CSR layers (format.ts). Only MLPs (Linear, ReLU, Dropout in Sequentials) are
- * exportable; convolutional models are not yet.
+ * trial become CSR layers (format.ts). Exportable: MLPs and plain convolutional networks (Conv,
+ * BatchNorm, ReLU, max and global average pooling, Flatten, Linear, Dropout in Sequentials:
+ * LeNet, Conv-2/4/6, VGG-19); a BatchNorm is folded into the conv before it. Residual blocks
+ * (ResNet-20) are not.
  */
 import { JsBackend } from '../backend/js.ts';
+import type { Padding } from '../backend/conv-geom.ts';
 import { resolveConfig } from '../experiment/config.ts';
 import { readJsonIfExists } from '../experiment/io/atomic.ts';
 import { loadSafetensors } from '../experiment/io/safetensors-file.ts';
 import { RunDir, exists, loadMasks } from '../experiment/store.ts';
+import { BatchNorm2d, Conv2d, Flatten, GlobalAvgPool, MaxPool2d, Unflatten } from '../nn/conv-layers.ts';
 import { Dropout, Linear, ReLU, Sequential } from '../nn/layers.ts';
 import { getModel } from '../nn/models.ts';
 import type { Module } from '../nn/module.ts';
@@ -25,52 +29,108 @@ export interface ExportOptions {
   branch?: string;
 }
 
-/** A Linear layer of an MLP in forward order: its name, shape and activation. */
-export interface MlpLayer {
+/** A BatchNorm to fold into the conv before it: its parameter prefix and epsilon. */
+interface FoldedBn {
   name: string;
-  inFeatures: number;
-  outFeatures: number;
-  relu: boolean;
+  eps: number;
 }
 
-/** The Linear layers of an MLP module tree; a UserError for any other kind of layer. */
-export function mlpLayers(model: Module, modelName: string): MlpLayer[] {
-  const out: MlpLayer[] = [];
+/** A layer of an exportable network in forward order, before its weights are attached. */
+export type LayerPlan =
+  | { kind: 'linear'; name: string; inFeatures: number; outFeatures: number; relu: boolean }
+  | { kind: 'conv'; name: string; inChannels: number; outChannels: number; kernel: [number, number]; stride: number; padding: Padding; relu: boolean; hasBias: boolean; bn: FoldedBn | null }
+  | { kind: 'maxpool'; name: string; kernel: number; stride: number; padding: Padding }
+  | { kind: 'avgpool'; name: string };
+
+/** The layers of a module tree in forward order; a UserError for what model.lth cannot hold. */
+export function modelLayers(model: Module, modelName: string): LayerPlan[] {
+  const out: LayerPlan[] = [];
+  let pools = 0;
+  const unsupported = (what: string): never => {
+    throw new UserError(`cannot export model '${modelName}': ${what}; model.lth holds MLPs and plain conv nets (Linear, Conv2d, BatchNorm2d, ReLU, MaxPool2d, GlobalAvgPool, Flatten, Dropout)`);
+  };
   const walk = (m: Module): void => {
+    const last = out[out.length - 1];
     if (m instanceof Sequential) for (const c of m.layers) walk(c);
-    else if (m instanceof Linear) out.push({ name: m.name, inFeatures: m.inFeatures, outFeatures: m.outFeatures, relu: m.fuseRelu });
-    else if (m instanceof ReLU && out.length > 0) out[out.length - 1].relu = true;
-    else if (!(m instanceof Dropout)) throw new UserError(`cannot export model '${modelName}': only MLPs (Linear, ReLU, Dropout) are supported, found a ${m.constructor.name}`);
+    else if (m instanceof Linear) out.push({ kind: 'linear', name: m.name, inFeatures: m.inFeatures, outFeatures: m.outFeatures, relu: m.fuseRelu });
+    else if (m instanceof Conv2d) {
+      out.push({
+        kind: 'conv', name: m.name, inChannels: m.inChannels, outChannels: m.outChannels, kernel: [m.kernel, m.kernel],
+        stride: m.opts.stride ?? 1, padding: m.opts.padding ?? 'same', relu: m.opts.relu ?? false, hasBias: m.bias !== null, bn: null,
+      });
+    } else if (m instanceof BatchNorm2d) {
+      if (last?.kind !== 'conv' || last.relu || last.bn !== null) unsupported(`BatchNorm2d '${m.name}' does not directly follow a conv`);
+      const conv = last as Extract<LayerPlan, { kind: 'conv' }>;
+      conv.bn = { name: m.name, eps: m.eps };
+      conv.relu = m.fuseRelu;
+    } else if (m instanceof ReLU) {
+      if (last === undefined || (last.kind !== 'linear' && last.kind !== 'conv')) unsupported('a ReLU that does not follow a Linear or Conv2d');
+      (last as { relu: boolean }).relu = true;
+    } else if (m instanceof MaxPool2d) out.push({ kind: 'maxpool', name: `pool${++pools}`, kernel: m.kernel, stride: m.stride, padding: m.padding });
+    else if (m instanceof GlobalAvgPool) out.push({ kind: 'avgpool', name: `pool${++pools}` });
+    else if (!(m instanceof Dropout || m instanceof Flatten || m instanceof Unflatten)) unsupported(`found a ${m.constructor.name}`);
   };
   walk(model);
-  if (out.length === 0) throw new UserError(`cannot export model '${modelName}': it has no Linear layers`);
+  if (!out.some((l) => l.kind === 'linear' || l.kind === 'conv')) throw new UserError(`cannot export model '${modelName}': it has no Linear or Conv2d layers`);
   return out;
 }
 
-/** CSR layers from dense weights (`<name>.weight`, `<name>.bias`) and masks (all ones when absent). */
-export function sparseLayers(layers: MlpLayer[], weights: Weights, masks: Masks): SparseLayerSpec[] {
-  return layers.map((l) => {
-    const w = weights[`${l.name}.weight`];
-    const bias = weights[`${l.name}.bias`];
-    if (w === undefined || w.length !== l.inFeatures * l.outFeatures || bias === undefined || bias.length !== l.outFeatures) {
-      throw new UserError(`weights for layer '${l.name}' are missing or do not have shape [${l.outFeatures}, ${l.inFeatures}]`);
-    }
+/** The Linear layers of an MLP (a UserError for any other kind of network). */
+export function mlpLayers(model: Module, modelName: string): LayerPlan[] {
+  const layers = modelLayers(model, modelName);
+  if (layers.some((l) => l.kind !== 'linear')) throw new UserError(`model '${modelName}' is not an MLP`);
+  return layers;
+}
+
+/**
+ * Layer specs with CSR weights from dense weights (`<name>.weight`, `<name>.bias`, BatchNorm
+ * `gamma`/`beta`/`runningMean`/`runningVar`) and masks (all ones when absent).
+ */
+export function sparseLayers(layers: LayerPlan[], weights: Weights, masks: Masks): SparseLayerSpec[] {
+  return layers.map((l): SparseLayerSpec => {
+    if (l.kind === 'maxpool' || l.kind === 'avgpool') return { ...l };
+    const [rows, cols] = l.kind === 'linear' ? [l.outFeatures, l.inFeatures] : [l.outChannels, l.inChannels * l.kernel[0] * l.kernel[1]];
+    const tensor = (name: string, n: number): Float32Array => {
+      const t = weights[name];
+      if (t === undefined || t.length !== n) throw new UserError(`weights: '${name}' is missing or does not hold ${n} values (layer '${l.name}')`);
+      return t;
+    };
+    const w = tensor(`${l.name}.weight`, rows * cols);
+    let bias = l.kind === 'conv' && !l.hasBias ? new Float32Array(rows) : tensor(`${l.name}.bias`, rows).slice();
     const mask = masks[`${l.name}.weight`];
     if (mask !== undefined && mask.length !== w.length) throw new UserError(`mask for '${l.name}.weight' has ${mask.length} entries, expected ${w.length}`);
-    const rowPtr = new Int32Array(l.outFeatures + 1);
-    const cols: number[] = [];
-    const vals: number[] = [];
-    for (let r = 0; r < l.outFeatures; r++) {
-      for (let c = 0; c < l.inFeatures; c++) {
-        const i = r * l.inFeatures + c;
-        if (mask !== undefined && mask[i] === 0) continue;
-        cols.push(c);
-        vals.push(w[i]);
-      }
-      rowPtr[r + 1] = cols.length;
+    // Inference-mode BatchNorm is a per-channel affine map: y = s·(conv + b - mean) + beta with
+    // s = gamma / sqrt(var + eps), so it folds into the rows of W (zeros stay zeros) and b.
+    let scale: Float32Array | null = null;
+    if (l.kind === 'conv' && l.bn !== null) {
+      const [gamma, beta, mean, variance] = ['gamma', 'beta', 'runningMean', 'runningVar'].map((k) => tensor(`${l.bn!.name}.${k}`, rows));
+      scale = gamma.map((g, r) => g / Math.sqrt(variance[r] + l.bn!.eps));
+      bias = bias.map((v, r) => (v - mean[r]) * scale![r] + beta[r]);
     }
-    return { ...l, rowPtr, colIdx: Int32Array.from(cols), values: Float32Array.from(vals), bias: bias.slice() };
+    const rowPtr = new Int32Array(rows + 1);
+    const colIdx: number[] = [];
+    const values: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const i = r * cols + c;
+        if (mask !== undefined && mask[i] === 0) continue;
+        colIdx.push(c);
+        values.push(scale === null ? w[i] : w[i] * scale[r]);
+      }
+      rowPtr[r + 1] = colIdx.length;
+    }
+    const csr = { rowPtr, colIdx: Int32Array.from(colIdx), values: Float32Array.from(values), bias };
+    if (l.kind === 'linear') return { ...l, ...csr };
+    const { hasBias: _h, bn: _b, ...conv } = l;
+    return { ...conv, ...csr };
   });
+}
+
+/** Input shapes of the datasets whose runs predate `input_shape` in the weights' metadata. */
+function knownInputShape(dataset: string): number[] | undefined {
+  if (dataset === 'mnist' || dataset === 'fashion-mnist' || dataset.startsWith('idx:')) return [1, 28, 28];
+  if (dataset === 'cifar10' || dataset.startsWith('cifar10:')) return [3, 32, 32];
+  return undefined;
 }
 
 /** The sparse model of one trained network of a run directory. */
@@ -88,21 +148,32 @@ export function sparseSpecFromRun(root: string, o: ExportOptions): SparseModelSp
   const own = dir.branchMask(o.round, trial, branch);
   const maskPath = exists(own) ? own : dir.mask(o.round, trial);
   const masks = exists(maskPath) ? loadMasks(maskPath) : {};
-  // The architecture: build the model (cheaply, on the js backend) for the weights' input size.
-  const shapes = Object.values(file.tensors).filter((t) => t.shape.length === 2);
-  if (shapes.length === 0) throw new UserError(`${weightsPath} holds no weight matrices`);
-  const inputs = shapes[0].shape[1];
-  const classes = shapes[shapes.length - 1].shape[0];
+  // The architecture: build the model (cheaply, on the js backend) for the run's input shape.
+  const matrices = Object.values(file.tensors).filter((t) => t.shape.length === 2);
+  const conv = Object.values(file.tensors).some((t) => t.shape.length === 4);
+  if (matrices.length === 0) throw new UserError(`${weightsPath} holds no weight matrices`);
+  const meta = (key: string): unknown => {
+    try {
+      return file.metadata[key] === undefined ? undefined : JSON.parse(file.metadata[key]);
+    } catch {
+      throw new UserError(`${weightsPath}: metadata "${key}" is not JSON`);
+    }
+  };
+  // Recorded by runs since model.lth/2; before, the last matrix (fc names sort in order) and the weights' shapes.
+  const classes = (meta('num_classes') as number | undefined) ?? matrices[matrices.length - 1].shape[0];
+  const recorded = meta('input_shape') as number[] | undefined;
+  const inputShape = recorded ?? (conv ? knownInputShape(cfg.dataset) : [matrices[0].shape[1]]);
+  if (inputShape === undefined) throw new UserError(`${weightsPath} does not record its input shape (a run from before lth recorded it) and dataset '${cfg.dataset}' has no known shape: run the round again to export it`);
   let model: Module;
   try {
-    model = getModel(cfg.model).build(new JsBackend(), { inputShape: [inputs], numClasses: classes, dropout: cfg.dropout, widthMultiplier: cfg.widthMultiplier });
+    model = getModel(cfg.model).build(new JsBackend(), { inputShape, numClasses: classes, dropout: cfg.dropout, widthMultiplier: cfg.widthMultiplier });
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`cannot export model '${cfg.model}': only MLPs are supported (${(e as Error).message})`);
+    throw new UserError(`cannot export model '${cfg.model}' for input [${inputShape.join(', ')}]: ${(e as Error).message}`);
   }
-  const layers = sparseLayers(mlpLayers(model, cfg.model), weights, masks);
+  const layers = sparseLayers(modelLayers(model, cfg.model), weights, masks);
   const spec: SparseModelSpec = {
-    model: cfg.model, dataset: cfg.dataset, normalize: cfg.normalize ?? false, inputShape: [inputs], numClasses: classes, layers,
+    model: cfg.model, dataset: cfg.dataset, normalize: cfg.normalize ?? false, inputShape, numClasses: classes, layers,
     info: { run: root, round: String(o.round), trial: String(trial), branch },
   };
   spec.info.density = specDensity(spec).toPrecision(6);

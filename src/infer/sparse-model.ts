@@ -1,23 +1,28 @@
 /**
- * Inference on a compact sparse MLP (model.lth, see format.ts). Activations stay feature-major
- * from the first layer to the last (one transpose in, one out), so every layer is one SpMM
- * vectorised over the batch, or for a single row a CSR mat-vec. A layer denser than
- * DENSE_ABOVE runs a dense GEMM on batches instead: there sparse indexing costs more than the
- * zeros it skips (measured crossover of the SpMM and GEMM kernels at the LeNet shapes).
+ * Inference on a compact sparse network (model.lth, see format.ts). Convolutions and pools run
+ * on NCHW batches (a conv is the backend's direct sparse convolution); from the first linear
+ * layer on, activations are feature-major (one transpose in, one out), so every linear layer
+ * is one SpMM vectorised over the batch, or for a single row a CSR mat-vec. A layer denser than
+ * DENSE_ABOVE (CONV_DENSE_ABOVE for convs) runs the dense kernels instead: there sparse
+ * indexing costs more than the zeros it skips (measured crossovers of the kernels on the
+ * LeNet and Conv-2 shapes).
  */
 import type { Backend, Buf, CsrIndex } from '../backend/backend.ts';
+import { convGeom, poolGeom } from '../backend/conv-geom.ts';
 import { createBackend } from '../backend/index.ts';
 import { type DeviceCsr, csrPattern, freeCsr, uploadCsr } from '../prune/csr.ts';
 import { UserError } from '../util/errors.ts';
-import { type SparseModelSpec, decodeSparseModel } from './format.ts';
+import { type SparseLayerSpec, type SparseModelSpec, type WeightLayerSpec, csrShape, decodeSparseModel, layerShapes } from './format.ts';
 
-/** Layers at least this dense run GEMM for batches of more than one row. */
+/** Linear layers at least this dense run GEMM for batches of more than one row. */
 export const DENSE_ABOVE = 0.4;
-// Rows per forward pass in predict(): bounds the scratch memory of large inputs.
+/** Conv layers at least this dense run the dense convolution. */
+export const CONV_DENSE_ABOVE = 0.3;
+// Rows per forward pass in predict(): bounds the memory of large inputs.
 const CHUNK_ROWS = 1000;
 
-// A layer on the backend: CSR always; the dense weight too when it is dense enough for GEMM.
-interface DeviceLayer {
+// A weight on the backend: CSR always; the dense weight too when it is dense enough.
+interface DeviceWeight {
   csr: DeviceCsr;
   values: Buf;
   bias: Buf;
@@ -27,40 +32,62 @@ interface DeviceLayer {
   relu: boolean;
 }
 
+// One layer: its spec, the per-example shape it reads, and its weight when it has one.
+interface Step {
+  spec: SparseLayerSpec;
+  input: number[];
+  output: number[];
+  weight: DeviceWeight | null;
+}
+
 // Persistent activation buffers for batches of up to `rows` rows: predict() then allocates and
 // zero-fills nothing per call (at 2% density that was a tenth of the time).
 interface Workspace {
   rows: number;
   x: Buf;
-  xT: Buf;
+  /** The input of the first linear layer, feature-major (null without linear layers). */
+  xT: Buf | null;
   acts: Buf[];
   logits: Buf;
 }
 
+const size = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
+
 /** A loaded sparse model on a backend (it uses no scratch memory: the caller's arena is safe). */
 export class SparseModel {
-  private readonly layers: DeviceLayer[];
+  private readonly steps: Step[];
   private work: Workspace | null = null;
 
   constructor(readonly backend: Backend, readonly spec: SparseModelSpec) {
-    this.layers = spec.layers.map((l) => {
-      const csr = uploadCsr(backend, csrPattern(l.rowPtr, l.colIdx, l.outFeatures, l.inFeatures));
-      const values = backend.alloc(l.values.length);
-      backend.write(values, l.values);
-      const bias = backend.alloc(l.outFeatures);
-      backend.write(bias, l.bias);
-      let dense: Buf | null = null;
-      if (l.values.length >= DENSE_ABOVE * l.inFeatures * l.outFeatures) {
-        dense = backend.alloc(l.inFeatures * l.outFeatures);
-        backend.scatter(values, csr.index, dense, l.values.length);
-      }
-      return { csr, values, bias, dense, rows: l.outFeatures, cols: l.inFeatures, relu: l.relu };
-    });
+    if (spec.layers.length === 0) throw new UserError('model.lth: no layers');
+    const shapes = layerShapes(spec.inputShape, spec.layers);
+    this.steps = spec.layers.map((l, i) => ({
+      spec: l,
+      input: i === 0 ? [...spec.inputShape] : shapes[i - 1],
+      output: shapes[i],
+      weight: l.kind === 'linear' || l.kind === 'conv' ? this.upload(l) : null,
+    }));
   }
 
-  /** Features per input row. */
+  private upload(l: WeightLayerSpec): DeviceWeight {
+    const b = this.backend;
+    const [rows, cols] = csrShape(l);
+    const csr = uploadCsr(b, csrPattern(l.rowPtr, l.colIdx, rows, cols));
+    const values = b.alloc(l.values.length);
+    b.write(values, l.values);
+    const bias = b.alloc(rows);
+    b.write(bias, l.bias);
+    let dense: Buf | null = null;
+    if (l.values.length >= (l.kind === 'conv' ? CONV_DENSE_ABOVE : DENSE_ABOVE) * rows * cols) {
+      dense = b.alloc(rows * cols);
+      b.scatter(values, csr.index, dense, l.values.length);
+    }
+    return { csr, values, bias, dense, rows, cols, relu: l.relu };
+  }
+
+  /** Features per input row (the product of the input shape). */
   get inputSize(): number {
-    return this.layers[0].cols;
+    return size(this.spec.inputShape);
   }
 
   /** Classes (logits) per output row. */
@@ -91,27 +118,45 @@ export class SparseModel {
   forward(x: Buf, n: number): Buf {
     const b = this.backend;
     const w = this.workspace(n);
-    if (n === 1) {
-      let h = x; // one row is its own transpose
-      this.layers.forEach((l, i) => {
-        b.spmm(l.csr.csr, l.values, 1, h, w.acts[i], false, l.bias, l.relu);
-        h = w.acts[i];
-      });
-      return h;
-    }
-    let hT = w.xT;
-    b.transpose(x, hT, n, this.inputSize);
-    this.layers.forEach((l, i) => {
-      const yT = w.acts[i];
-      if (l.dense === null) {
-        b.spmm(l.csr.csr, l.values, n, hT, yT, false, l.bias, l.relu);
+    let h = x;
+    // From the first linear layer on (batches of more than one row), h is feature-major.
+    let featureMajor = false;
+    this.steps.forEach((s, i) => {
+      const out = w.acts[i];
+      const l = s.spec;
+      const wt = s.weight;
+      if (l.kind === 'linear') {
+        if (n > 1 && !featureMajor) {
+          b.transpose(h, w.xT!, n, l.inFeatures);
+          h = w.xT!;
+          featureMajor = true;
+        }
+        if (wt!.dense === null || n === 1) {
+          b.spmm(wt!.csr.csr, wt!.values, n, h, out, false, wt!.bias, wt!.relu);
+        } else {
+          b.gemm('nn', wt!.rows, n, wt!.cols, wt!.dense, h, out, false);
+          b.biasRowsAct(out, wt!.bias, out, wt!.rows, n, wt!.relu);
+        }
       } else {
-        b.gemm('nn', l.rows, n, l.cols, l.dense, hT, yT, false);
-        b.biasRowsAct(yT, l.bias, yT, l.rows, n, l.relu);
+        const [c, ih, iw] = s.input;
+        if (l.kind === 'conv') {
+          const g = convGeom(n, c, ih, iw, l.outChannels, l.kernel, l.stride, l.padding);
+          if (wt!.dense === null) {
+            b.sparseConv2d(wt!.csr.csr, wt!.values, h, out, g, false, wt!.bias, wt!.relu);
+          } else {
+            b.conv2d(h, wt!.dense, out, g);
+            b.channelBiasAct(out, wt!.bias, out, n, l.outChannels, g.outH * g.outW, wt!.relu);
+          }
+        } else if (l.kind === 'maxpool') {
+          b.maxPool2d(h, out, poolGeom(n, c, ih, iw, l.kernel, l.stride, l.padding));
+        } else {
+          b.globalAvgPool(h, out, n * c, ih * iw);
+        }
       }
-      hT = yT;
+      h = out;
     });
-    b.transpose(hT, w.logits, this.numClasses, n);
+    if (!featureMajor) return h;
+    b.transpose(h, w.logits, this.numClasses, n);
     return w.logits;
   }
 
@@ -121,11 +166,12 @@ export class SparseModel {
     this.freeWorkspace();
     const b = this.backend;
     const rows = Math.max(n, 1);
+    const firstLinear = this.steps.find((s) => s.spec.kind === 'linear');
     this.work = {
       rows,
       x: b.alloc(rows * this.inputSize),
-      xT: b.alloc(rows * this.inputSize),
-      acts: this.layers.map((l) => b.alloc(rows * l.rows)),
+      xT: firstLinear === undefined ? null : b.alloc(rows * size(firstLinear.input)),
+      acts: this.steps.map((s) => b.alloc(rows * size(s.output))),
       logits: b.alloc(rows * this.numClasses),
     };
     return this.work;
@@ -133,29 +179,30 @@ export class SparseModel {
 
   private freeWorkspace(): void {
     if (this.work === null) return;
-    for (const buf of [this.work.x, this.work.xT, ...this.work.acts, this.work.logits]) this.backend.free(buf);
+    for (const buf of [this.work.x, this.work.xT, ...this.work.acts, this.work.logits]) if (buf !== null) this.backend.free(buf);
     this.work = null;
   }
 
-  /** The CSR index of layer i (tests, benchmarks). */
+  /** The CSR index of layer i, which must have a weight (tests, benchmarks). */
   layerIndex(i: number): CsrIndex {
-    return this.layers[i].csr.csr;
+    const wt = this.steps[i].weight;
+    if (wt === null) throw new RangeError(`layer ${i} (${this.steps[i].spec.kind}) has no weight`);
+    return wt.csr.csr;
   }
 
   /** Frees every backend buffer of the model. */
   dispose(): void {
     this.freeWorkspace();
-    for (const l of this.layers) {
-      freeCsr(this.backend, l.csr);
-      for (const buf of [l.values, l.bias, l.dense]) if (buf !== null) this.backend.free(buf);
+    for (const s of this.steps) {
+      if (s.weight === null) continue;
+      freeCsr(this.backend, s.weight.csr);
+      for (const buf of [s.weight.values, s.weight.bias, s.weight.dense]) if (buf !== null) this.backend.free(buf);
     }
-    this.layers.length = 0;
+    this.steps.length = 0;
   }
 }
 
 /** Decodes model.lth bytes onto `backend` (a fresh wasm backend when omitted). */
 export async function loadSparseModel(bytes: Uint8Array, backend?: Backend): Promise<SparseModel> {
-  const spec = decodeSparseModel(bytes);
-  if (spec.layers.length === 0) throw new UserError('model.lth: no layers');
-  return new SparseModel(backend ?? (await createBackend('wasm')), spec);
+  return new SparseModel(backend ?? (await createBackend('wasm')), decodeSparseModel(bytes));
 }

@@ -114,3 +114,14 @@ export function loadInto(ctx: PieceContext, w: Weights, mask: Masks): void {
   restoreWeights(ctx.b, ctx.net.params, w);
   applyMasks(ctx.b, ctx.net.params, mask);
 }
+
+/**
+ * Metadata of a saved network's weights: where it comes from, and the data shape it takes
+ * (`lth export` rebuilds the architecture from it without loading the dataset).
+ */
+export function weightsMeta(ctx: PieceContext, branch: string): Record<string, string> {
+  return {
+    round: String(ctx.round), trial: String(ctx.trial), branch,
+    input_shape: JSON.stringify(ctx.data.inputShape), num_classes: String(ctx.data.numClasses),
+  };
+}

@@ -4,7 +4,7 @@ import { magnitudeScores } from '../../prune/magnitude.ts';
 import { snapshotWeights } from '../../train/state.ts';
 import { type PieceResult, pruneStep } from '../pieces.ts';
 import { exists, loadMasks, loadWeights, saveMasks, saveWeights } from '../store.ts';
-import { type PieceContext, type RunEvent, pieceResult, trainFrom } from './context.ts';
+import { type PieceContext, type RunEvent, pieceResult, trainFrom, weightsMeta } from './context.ts';
 import type { BranchSpec } from './spec.ts';
 
 /**
@@ -31,7 +31,7 @@ export const fineTuneBranch: BranchSpec = {
     const iterations = cfg.fineTune.iterations > 0 ? cfg.fineTune.iterations : cfg.iterations;
     const lr = cfg.optimizer.lr * cfg.fineTune.lrScale;
     const res = yield* trainFrom(ctx, { kind: 'weights', weights: prevWeights }, mask, { iterations, startIteration: 0, lr: () => lr });
-    saveWeights(dir.finalWeights(round, trial, 'fineTune'), snapshotWeights(ctx.b, ctx.net.params), ctx.shapes, { round: String(round), trial: String(trial), branch: 'fineTune' });
+    saveWeights(dir.finalWeights(round, trial, 'fineTune'), snapshotWeights(ctx.b, ctx.net.params), ctx.shapes, weightsMeta(ctx, 'fineTune'));
     return pieceResult(ctx, mask, res);
   },
 };

@@ -3,7 +3,7 @@ import type { Weights } from '../../train/state.ts';
 import { randomMasksLike } from '../../prune/random.ts';
 import type { PieceResult } from '../pieces.ts';
 import { saveWeights } from '../store.ts';
-import { type PieceContext, type RunEvent, pieceResult, rewindWeights, trainFrom } from './context.ts';
+import { type PieceContext, type RunEvent, pieceResult, rewindWeights, trainFrom, weightsMeta } from './context.ts';
 import type { BranchSpec } from './spec.ts';
 
 /**
@@ -17,7 +17,7 @@ export const ticketBranch: BranchSpec = {
     const k = ctx.cfg.pruning.rewindIteration;
     const dense = ctx.round === 0;
     const res = yield* trainFrom(ctx, dense ? { kind: 'init' } : { kind: 'weights', weights: rewindWeights(ctx) }, ctx.ticketMask, dense ? { snapshotAt: [k] } : {});
-    const meta = { round: String(ctx.round), trial: String(ctx.trial), branch: 'ticket' };
+    const meta = weightsMeta(ctx, 'ticket');
     if (dense) saveWeights(ctx.dir.rewind(ctx.trial), res.snapshots.get(k) as Weights, ctx.shapes, { ...meta, iteration: String(k) });
     saveWeights(ctx.dir.finalWeights(ctx.round, ctx.trial, 'ticket'), snapshotWeights(ctx.b, ctx.net.params), ctx.shapes, meta);
     return pieceResult(ctx, ctx.ticketMask, res);
