@@ -1,5 +1,5 @@
 /**
- * Conv-2-like rows of `lth bench sparse`: one 3x3 'same' convolution layer shaped like Conv-2's
+ * The `--layer` rows of `lth bench sparse`: one 3x3 'same' convolution layer shaped like Conv-2's
  * second layer (batch 60, 64 channels 32x32 -> 64, bias, ReLU) with a random mask of each
  * density, forward + backward (dx, dW, db) on the wasm backend: the sparse path (direct
  * convolution over the CSR filter bank's nonzero taps, autograd/ops/sparse-conv.ts and
@@ -31,7 +31,7 @@ export const CONV2_LAYER: ConvLayerShape = { n: 60, c: 64, h: 32, w: 32, cout: 6
 
 /** One density of the conv layer; speedups are lth dense / lth sparse. */
 export interface ConvBenchRow {
-  net: 'conv2';
+  net: 'conv2-layer';
   layer: ConvLayerShape;
   density: number;
   ideal: number;
@@ -93,7 +93,7 @@ export async function runConvBench(densities: number[], time: (tasks: (() => unk
     };
     const [ds, ss, di, si] = time([run(false, true), run(true, true), run(false, false), run(true, false)]);
     rows.push({
-      net: 'conv2', layer, density, ideal: cout * K / Math.max(1, keep),
+      net: 'conv2-layer', layer, density, ideal: cout * K / Math.max(1, keep),
       trainMs: { sparse: ss, dense: ds }, inferMs: { sparse: si, dense: di },
       trainSpeedup: ds / ss, inferSpeedup: di / si,
     });

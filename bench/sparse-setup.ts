@@ -1,13 +1,14 @@
 /**
- * Pieces of the sparse benchmark (bench/sparse.ts): LeNet-300-100 with magnitude-pruning-like
- * masks of a given density, trained on one of the three paths (dense kernels with masks, sparse
- * kernels forced, or the trainer's measured per-layer choice), and its two inference engines.
+ * Pieces of the sparse benchmark (bench/sparse.ts): a network (LeNet-300-100, or Conv-2 on
+ * CIFAR-10-shaped input) with random masks of a given density, trained on one of the three paths
+ * (dense kernels with masks, sparse kernels forced, or the trainer's measured per-layer choice),
+ * and its two inference engines.
  */
 import { evalCtx, trainCtx } from '../src/autograd/tape.ts';
 import { Tensor } from '../src/autograd/tensor.ts';
 import type { Backend } from '../src/backend/backend.ts';
 import { shapeOnlyDataset } from '../src/data/dataset.ts';
-import { mlpLayers, sparseLayers } from '../src/infer/export.ts';
+import { modelLayers, sparseLayers } from '../src/infer/export.ts';
 import { SparseModel } from '../src/infer/sparse-model.ts';
 import { makeOptimizer } from '../src/optim/optimizer.ts';
 import { applyMasks, prunableParams } from '../src/prune/apply.ts';
@@ -18,12 +19,33 @@ import { snapshotWeights } from '../src/train/state.ts';
 import { trainStep } from '../src/train/trainer.ts';
 import { Rng } from '../src/util/rng.ts';
 
-/** Batch of the training step and of the batched inference (the paper's LeNet batch). */
+/** Batch of the training step and of the batched inference (the paper's batch for both nets). */
 export const BATCH = 60;
-const FEATURES = 784;
 
-/** LeNet-300-100's shapes (the benchmark feeds random batches). */
-const shapes = shapeOnlyDataset([1, 28, 28], 10);
+/** A benchmarked network: model, input shape, and each prunable layer's density at a row's density. */
+export interface BenchModel {
+  model: string;
+  label: string;
+  inputShape: number[];
+  /** Density of prunable layer i of `count` when the row's density is d. */
+  layerDensity(d: number, i: number, count: number): number;
+  /** Adam's learning rate (the paper's). */
+  lr: number;
+}
+
+/** LeNet-300-100 on MNIST-shaped input; the output layer at the paper's half pruning rate. */
+export const LENET: BenchModel = {
+  model: 'lenet300', label: 'LeNet-300-100', inputShape: [1, 28, 28], lr: 1.2e-3,
+  layerDensity: (d, i, count) => (i === count - 1 ? outputDensity(d) : d),
+};
+
+/** Conv-2 on CIFAR-10-shaped input, every layer (convs, fc, output) at the row's density. */
+export const CONV2: BenchModel = {
+  model: 'conv2', label: 'Conv-2 (3x32x32 -> 64, 64, pool, fc 256, 256, 10)', inputShape: [3, 32, 32], lr: 2e-4,
+  layerDensity: (d) => d,
+};
+
+const features = (m: BenchModel): number => m.inputShape.reduce((a, v) => a * v, 1);
 
 /**
  * The paper prunes LeNet's output layer at half the rate of the hidden layers (10% vs 20% per
@@ -34,12 +56,12 @@ export function outputDensity(d: number): number {
 }
 
 /** Masks keeping exactly round(density * size) weights per layer at random positions (seeded). */
-export function benchMasks(net: Network, density: number, seed: number): Masks {
+export function benchMasks(net: Network, model: BenchModel, density: number, seed: number): Masks {
   const rng = new Rng(seed, `masks/${density}`);
   const masks: Masks = {};
   const prunable = prunableParams(net.params);
   prunable.forEach((p, i) => {
-    const d = i === prunable.length - 1 ? outputDensity(density) : density;
+    const d = model.layerDensity(density, i, prunable.length);
     const order = Array.from({ length: p.size }, (_, k) => k);
     const keep = Math.round(d * p.size);
     for (let k = 0; k < keep; k++) {
@@ -53,8 +75,9 @@ export function benchMasks(net: Network, density: number, seed: number): Masks {
   return masks;
 }
 
-/** A masked LeNet-300-100 training on one path, with its own Adam state. */
+/** A masked network training on one path, with its own Adam state. */
 export interface BenchNet {
+  model: BenchModel;
   net: Network;
   masks: Masks;
   plan: SparsePlan;
@@ -66,35 +89,38 @@ export interface BenchNet {
 }
 
 /** Random batches (pixels in [0, 1), uniform labels), cycled by every network alike. */
-export function batchPool(seed: number): { x: Float32Array; y: Float32Array }[] {
+export function batchPool(seed: number, model: BenchModel = LENET): { x: Float32Array; y: Float32Array }[] {
   const rng = new Rng(seed, 'batches');
-  return Array.from({ length: 8 }, () => ({
-    x: Float32Array.from({ length: BATCH * FEATURES }, () => rng.next()),
+  return Array.from({ length: model === LENET ? 8 : 2 }, () => ({
+    x: Float32Array.from({ length: BATCH * features(model) }, () => rng.next()),
     y: Float32Array.from({ length: BATCH }, () => rng.int(10)),
   }));
 }
 
 /**
- * Builds LeNet-300-100 pruned to `density` (same seed: same weights and masks on every path)
+ * Builds the network pruned to `density` (same seed: same weights and masks on every path)
  * and installs the kernels of `mode`.
  */
-export function benchNet(b: Backend, density: number, mode: SparseMode, pool: { x: Float32Array; y: Float32Array }[], seed: number): BenchNet {
+export function benchNet(b: Backend, density: number, mode: SparseMode, pool: { x: Float32Array; y: Float32Array }[], seed: number, model: BenchModel = LENET): BenchNet {
   const rng = new Rng(seed, 'bench-net');
-  const net = buildNetwork(b, 'lenet300', shapes, rng.split('init'));
-  const masks = benchMasks(net, density, seed);
+  const FEATURES = features(model);
+  const shapes = shapeOnlyDataset(model.inputShape, 10);
+  const net = buildNetwork(b, model.model, shapes, rng.split('init'));
+  const masks = benchMasks(net, model, density, seed);
   applyMasks(b, net.params, masks);
-  const opt = makeOptimizer(b, net.params, { kind: 'adam', lr: 1.2e-3 });
-  const plan = activateSparse(b, net.model, opt, { mode, batchSize: BATCH });
+  const opt = makeOptimizer(b, net.params, { kind: 'adam', lr: model.lr });
+  const plan = activateSparse(b, net.model, opt, { mode, batchSize: BATCH, inputShape: model.inputShape });
   const ctx = trainCtx(b, rng.split('dropout'));
   const ectx = evalCtx(b, rng.split('eval'));
   let i = 0;
   return {
+    model,
     net,
     masks,
     plan,
     step: () => {
       const { x, y } = pool[i++ % pool.length];
-      return trainStep(ctx, net.model, net.params, opt, x, y, BATCH, FEATURES, 1.2e-3);
+      return trainStep(ctx, net.model, net.params, opt, x, y, BATCH, FEATURES, model.lr);
     },
     predictDense: (x, n) => {
       b.resetScratch();
@@ -113,6 +139,6 @@ export function benchNet(b: Backend, density: number, mode: SparseMode, pool: { 
 /** The inference engine of model.lth built from a masked network's current weights. */
 export function sparseModelOf(b: Backend, bn: BenchNet): SparseModel {
   const weights = snapshotWeights(b, bn.net.params);
-  const layers = sparseLayers(mlpLayers(bn.net.model, 'lenet300'), weights, bn.masks);
-  return new SparseModel(b, { model: 'lenet300', dataset: 'mnist', normalize: false, inputShape: [FEATURES], numClasses: 10, layers, info: {} });
+  const layers = sparseLayers(modelLayers(bn.net.model, bn.model.model), weights, bn.masks);
+  return new SparseModel(b, { model: bn.model.model, dataset: 'bench', normalize: false, inputShape: bn.model.inputShape, numClasses: 10, layers, info: {} });
 }

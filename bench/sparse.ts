@@ -1,18 +1,21 @@
 /**
- * Sparse speedups: LeNet-300-100 at densities 100% down to 1% (output layer pruned at half rate,
- * as in the paper), training step (batch 60, Adam) and inference (batch 1 and 60) on lth's
- * sparse path, lth's dense path (GEMM with masks) and tfjs-backend-wasm (dense; it has no sparse
+ * Sparse speedups at densities 100% down to 1%, for LeNet-300-100 (output layer pruned at half
+ * rate, as in the paper) and Conv-2 on CIFAR-10-shaped input (every layer at the density):
+ * training step (batch 60, Adam) and inference (batch 1 and 60) on lth's sparse path, lth's
+ * dense path (GEMM / GEMM convolution with masks) and tfjs-backend-wasm (dense; it has no sparse
  * kernels), with the ideal 1/density beside them. Every timing is the fastest single call over
- * several short interleaved bursts on one backend in one process (the machine is shared and noisy).
- * Then the Conv-2-like conv layer rows of bench/sparse-conv.ts (`net: 'conv2'` in the JSON rows,
- * after the LeNet rows; at most 3 rounds each, since one call takes up to seconds; --no-conv skips them).
- * Runnable alone: `node --import tsx bench/sparse.ts [--json] [--densities 1,0.1] [--no-tfjs] [--no-conv]`.
+ * several short interleaved bursts on one backend in one process (the machine is shared and
+ * noisy); Conv-2 gets at most 3 rounds, since one dense step takes about half a second.
+ * JSON rows carry `net: 'lenet300' | 'conv2'`. `--layer` adds the single Conv-2 layer rows of
+ * bench/sparse-conv.ts (`net: 'conv2-layer'`); --no-conv skips Conv-2.
+ * Runnable alone: `node --import tsx bench/sparse.ts [--json] [--densities 1,0.1] [--no-tfjs] [--no-conv] [--layer]`.
  */
 import { createBackend } from '../src/backend/index.ts';
 import { parse } from '../src/cli/args.ts';
 import { UserError } from '../src/util/errors.ts';
-import { BATCH, batchPool, benchNet, outputDensity, sparseModelOf } from './sparse-setup.ts';
+import { BATCH, type BenchModel, CONV2, LENET, batchPool, benchNet, sparseModelOf } from './sparse-setup.ts';
 import { benchTfjsTrainSteps, initTfjsWasm, makeTfjsLenet } from './peers/tfjs.ts';
+import { makeTfjsConvNet } from './peers/tfjs-convnet.ts';
 import { printConvRows, runConvBench } from './sparse-conv.ts';
 
 /** The densities the issue asks for (fraction of hidden-layer weights kept). */
@@ -37,8 +40,10 @@ export interface EngineMs {
 
 /** One density. Speedups are against lth's dense path; `ideal` is 1 / overallDensity. */
 export interface SparseBenchRow {
-  /** Density of the hidden layers (fc1, fc2). */
+  net: 'lenet300' | 'conv2';
+  /** The row's density: of every layer but LeNet's output layer. */
   density: number;
+  /** Density of the output layer. */
   outputDensity: number;
   /** Surviving weights over all weights. */
   overallDensity: number;
@@ -82,18 +87,38 @@ function interleaved(tasks: (() => unknown)[], rounds: number): number[] {
 }
 
 /**
- * tfjs-backend-wasm's LeNet-300-100 (dense): ms per training step (the best mean of up to three
- * half-second runs of the peer's own step loop; a ~30 ms step is long enough for means) and the
- * fastest inference call at batch 1 and 60, timed like ours.
+ * tfjs-backend-wasm's network (dense): ms per training step and the fastest inference call at
+ * batch 1 and 60, timed like ours. LeNet's step is the best mean of up to three half-second runs
+ * of the peer's own step loop (a ~30 ms step is long enough for means); Conv-2's the fastest of
+ * three steps after a warm-up one (several seconds each).
  */
-async function tfjsTimings(rounds: number, pool: { x: Float32Array }[]): Promise<{ train: number; b1: number; b60: number }> {
+async function tfjsTimings(net: BenchModel, rounds: number, pool: { x: Float32Array; y: Float32Array }[]): Promise<{ train: number; b1: number; b60: number }> {
   const tf = await initTfjsWasm();
-  let train = Infinity;
-  for (let r = 0; r < Math.min(rounds, 3); r++) train = Math.min(train, 1000 / (await benchTfjsTrainSteps({ seconds: 0.5 })).stepsPerSecond);
-  const model = makeTfjsLenet(tf, { batch: BATCH, seed: 1 });
+  const x = pool[0].x;
+  const k = x.length / BATCH;
+  if (net === LENET) {
+    let train = Infinity;
+    for (let r = 0; r < Math.min(rounds, 3); r++) train = Math.min(train, 1000 / (await benchTfjsTrainSteps({ seconds: 0.5 })).stepsPerSecond);
+    const model = makeTfjsLenet(tf, { batch: BATCH, seed: 1 });
+    try {
+      const [b1, b60] = interleaved([() => model.predict(x.subarray(0, k)), () => model.predict(x)], rounds);
+      return { train, b1, b60 };
+    } finally {
+      model.dispose();
+    }
+  }
+  const model = makeTfjsConvNet(tf, { batch: BATCH, seed: 1, inputShape: net.inputShape as [number, number, number], lr: net.lr });
   try {
-    const x = pool[0].x;
-    const [b1, b60] = interleaved([() => model.predict(x.subarray(0, 784)), () => model.predict(x)], rounds);
+    const y = new Float32Array(BATCH * 10);
+    pool[0].y.forEach((c, i) => (y[i * 10 + c] = 1));
+    model.step(x, y);
+    let train = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      model.step(x, y);
+      train = Math.min(train, performance.now() - t0);
+    }
+    const [b1, b60] = interleaved([() => model.predict(x.subarray(0, k)), () => model.predict(x)], Math.min(rounds, 3));
     return { train, b1, b60 };
   } finally {
     model.dispose();
@@ -101,18 +126,18 @@ async function tfjsTimings(rounds: number, pool: { x: Float32Array }[]): Promise
 }
 
 /** Measures every density; see SparseBenchRow. */
-export async function runSparseBench(opts: SparseBenchOptions = {}): Promise<SparseBenchRow[]> {
+export async function runSparseBench(opts: SparseBenchOptions = {}, net: BenchModel = LENET): Promise<SparseBenchRow[]> {
   const densities = opts.densities ?? SPARSE_BENCH_DENSITIES;
-  const rounds = opts.rounds ?? 15;
+  const rounds = net === LENET ? (opts.rounds ?? 15) : Math.min(opts.rounds ?? 3, 3);
   const seed = opts.seed ?? 1;
   const b = await createBackend('wasm');
-  const pool = batchPool(seed);
-  const tfjs = opts.tfjs === false ? null : await tfjsTimings(rounds, pool);
+  const pool = batchPool(seed, net);
+  const tfjs = opts.tfjs === false ? null : await tfjsTimings(net, rounds, pool);
   const rows: SparseBenchRow[] = [];
   for (const density of densities) {
-    const dense = benchNet(b, density, 'dense', pool, seed);
-    const forced = benchNet(b, density, 'sparse', pool, seed);
-    const auto = benchNet(b, density, 'auto', pool, seed);
+    const dense = benchNet(b, density, 'dense', pool, seed, net);
+    const forced = benchNet(b, density, 'sparse', pool, seed, net);
+    const auto = benchNet(b, density, 'auto', pool, seed, net);
     const masks = dense.masks;
     const [denseMs, forcedMs, autoMs] = interleaved([dense.step, forced.step, auto.step], rounds);
     const sm = sparseModelOf(b, dense);
@@ -122,9 +147,11 @@ export async function runSparseBench(opts: SparseBenchOptions = {}): Promise<Spa
     ], rounds);
     const nnz = Object.values(masks).reduce((s, m) => s + m.reduce((a, v) => a + v, 0), 0);
     const total = Object.values(masks).reduce((s, m) => s + m.length, 0);
+    const prunable = Object.keys(masks).length;
     rows.push({
+      net: net.model as SparseBenchRow['net'],
       density,
-      outputDensity: outputDensity(density),
+      outputDensity: net.layerDensity(density, prunable - 1, prunable),
       overallDensity: nnz / total,
       ideal: total / Math.max(1, nnz),
       trainMs: { sparse: autoMs, sparseForced: forcedMs, dense: denseMs, tfjs: tfjs?.train ?? null },
@@ -145,10 +172,11 @@ export async function runSparseBench(opts: SparseBenchOptions = {}): Promise<Spa
 const fmt = (v: number | null, digits = 3): string => (v === null ? '-' : v.toFixed(digits));
 
 /** Prints the rows as a table: ms per call and speedups over lth's dense path. */
-export function printSparseRows(rows: SparseBenchRow[]): void {
-  console.log(`LeNet-300-100, batch ${BATCH}, Adam; ms per call (fastest of interleaved bursts); speedup = lth dense / lth sparse`);
+export function printSparseRows(rows: SparseBenchRow[], net: BenchModel = LENET): void {
+  if (rows.length === 0) return;
+  console.log(`${net.label}, batch ${BATCH}, Adam; ms per call (fastest of interleaved bursts); speedup = lth dense / lth sparse`);
   console.table(rows.map((r) => ({
-    density: `${(r.density * 100).toFixed(0)}% (out ${(r.outputDensity * 100).toFixed(0)}%)`,
+    density: r.net === 'lenet300' ? `${(r.density * 100).toFixed(0)}% (out ${(r.outputDensity * 100).toFixed(0)}%)` : `${(r.density * 100).toFixed(0)}%`,
     ideal: `${r.ideal.toFixed(1)}x`,
     'train sparse': fmt(r.trainMs.sparse),
     'train dense': fmt(r.trainMs.dense),
@@ -165,7 +193,7 @@ export function printSparseRows(rows: SparseBenchRow[]): void {
   })));
 }
 
-/** `lth bench sparse [--json] [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv]`; returns the exit code. */
+/** `lth bench sparse [--json] [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv] [--layer]`; returns the exit code. */
 export async function sparseBenchCommand(argv: string[]): Promise<number> {
   const { values } = parse('bench sparse', argv, {
     json: { type: 'boolean', default: false },
@@ -173,17 +201,21 @@ export async function sparseBenchCommand(argv: string[]): Promise<number> {
     rounds: { type: 'string' },
     'no-tfjs': { type: 'boolean', default: false },
     'no-conv': { type: 'boolean', default: false },
+    layer: { type: 'boolean', default: false },
   });
   const densities = values.densities === undefined ? undefined : String(values.densities).split(',').map(Number);
   if (densities?.some((d) => !(d > 0 && d <= 1))) throw new UserError(`--densities: expected fractions in (0, 1], got '${values.densities}'`);
   const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
   if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) throw new UserError(`--rounds: expected a positive integer, got '${values.rounds}'`);
-  const rows = await runSparseBench({ densities, rounds, tfjs: !values['no-tfjs'] });
-  const convRows = values['no-conv'] ? [] : await runConvBench(densities ?? SPARSE_BENCH_DENSITIES, (tasks) => interleaved(tasks, Math.min(rounds ?? 3, 3)));
-  if (values.json) console.log(JSON.stringify({ rows: [...rows, ...convRows] }));
+  const opts = { densities, rounds, tfjs: !values['no-tfjs'] };
+  const rows = await runSparseBench(opts, LENET);
+  const convRows = values['no-conv'] ? [] : await runSparseBench(opts, CONV2);
+  const layerRows = values.layer ? await runConvBench(densities ?? SPARSE_BENCH_DENSITIES, (tasks) => interleaved(tasks, Math.min(rounds ?? 3, 3))) : [];
+  if (values.json) console.log(JSON.stringify({ rows: [...rows, ...convRows, ...layerRows] }));
   else {
-    printSparseRows(rows);
-    printConvRows(convRows);
+    printSparseRows(rows, LENET);
+    printSparseRows(convRows, CONV2);
+    printConvRows(layerRows);
   }
   return 0;
 }

@@ -40,7 +40,7 @@ export function tfjsConv2dFwdBwd(
   dxVia: TfjsConvDxMethod = 'backprop-kernel',
 ): TfjsConv2dGrads {
   const [n, h, wd, c] = x.shape;
-  const [kh, kw, wc, f] = w.shape;
+  const [, , wc, f] = w.shape;
   const [dn, dh, dwd, df] = dy.shape;
   if (wc !== c || dn !== n || dh !== h || dwd !== wd || df !== f) {
     throw new Error(
@@ -48,13 +48,22 @@ export function tfjsConv2dFwdBwd(
         `x [${x.shape}], w [${w.shape}], dy [${dy.shape}]`,
     );
   }
+  return tf.tidy(() => ({ y: tf.conv2d(x, w, 1, 'same'), ...tfjsConv2dGrads(tf, x, w, dy, dxVia) }));
+}
+
+/**
+ * dL/dx and dL/dw of a stride-1 'same' conv2d y = conv2d(x, w) for upstream gradient dy, from
+ * kernels the wasm backend has (shapes as in tfjsConv2dFwdBwd; the caller owns the results).
+ */
+export function tfjsConv2dGrads(tf: Tf, x: tfjs.Tensor4D, w: tfjs.Tensor4D, dy: tfjs.Tensor4D, dxVia: TfjsConvDxMethod = 'backprop-kernel'): { dx: tfjs.Tensor4D; dw: tfjs.Tensor4D } {
+  const [n, h, wd, c] = x.shape;
+  const [kh, kw] = w.shape;
   // TensorFlow's 'same' puts the odd pixel of padding after (bottom, right)
   const top = Math.floor((kh - 1) / 2);
   const left = Math.floor((kw - 1) / 2);
   const bottom = kh - 1 - top;
   const right = kw - 1 - left;
   return tf.tidy(() => {
-    const y = tf.conv2d(x, w, 1, 'same');
     let dx: tfjs.Tensor4D;
     if (dxVia === 'backprop-kernel') {
       dx = tf.conv2dTranspose(dy, w, [n, h, wd, c], 1, 'same');
@@ -73,6 +82,6 @@ export function tfjsConv2dFwdBwd(
     const dyAsFilter = tf.transpose(dy, [1, 2, 0, 3]); // H x W x N x F
     const dwByChannel = tf.conv2d(xByChannel, dyAsFilter, 1, 'valid'); // C x KH x KW x F
     const dw = tf.transpose(dwByChannel, [1, 2, 0, 3]);
-    return { y, dx, dw };
+    return { dx, dw };
   });
 }

@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runSparseBench } from '../../bench/sparse.ts';
+import { CONV2 } from '../../bench/sparse-setup.ts';
 import { runConvBench } from '../../bench/sparse-conv.ts';
 
 test('runSparseBench: one row per density with times, speedups, the ideal and the kernel choices', async () => {
@@ -10,6 +11,7 @@ test('runSparseBench: one row per density with times, speedups, the ideal and th
   assert.is(rows.length, 1);
   const r = rows[0];
   assert.is(r.density, 0.05);
+  assert.is(r.net, 'lenet300');
   assert.ok(r.outputDensity > 0.05 && r.outputDensity < 0.3, `output layer pruned at half rate: ${r.outputDensity}`);
   assert.ok(Math.abs(r.ideal - 1 / r.overallDensity) < 1e-9);
   for (const k of ['trainSpeedup', 'trainSpeedupForced', 'inferSpeedupBatch1', 'inferSpeedupBatch60'] as const) assert.ok(r[k] > 0, `${k} = ${r[k]}`);
@@ -21,7 +23,16 @@ test('runSparseBench: one row per density with times, speedups, the ideal and th
   assert.is(JSON.parse(JSON.stringify({ rows })).rows[0].density, 0.05);
 });
 
-test('runConvBench: conv2 rows with sparse and dense times, speedups and the ideal (small layer)', async () => {
+test('runSparseBench on Conv-2 (small images): every layer at the density, conv layers in the kernel choices', async () => {
+  const rows = await runSparseBench({ densities: [0.1], rounds: 1, tfjs: false }, { ...CONV2, inputShape: [3, 8, 8] });
+  const r = rows[0];
+  assert.equal([r.net, r.density, r.outputDensity], ['conv2', 0.1, 0.1]);
+  assert.ok(Math.abs(r.overallDensity - 0.1) < 0.01 && Math.abs(r.ideal - 1 / r.overallDensity) < 1e-9);
+  for (const t of [r.trainMs, r.inferMsBatch1, r.inferMsBatch60]) assert.ok(t.sparse > 0 && t.dense > 0);
+  assert.equal(Object.keys(r.kernels), ['conv1', 'conv2', 'fc1', 'fc2', 'fc3']);
+});
+
+test('runConvBench: single-layer rows with sparse and dense times, speedups and the ideal (small layer)', async () => {
   const calls: number[] = [];
   const time = (tasks: (() => unknown)[]) => tasks.map((t) => {
     const t0 = performance.now();
@@ -35,7 +46,7 @@ test('runConvBench: conv2 rows with sparse and dense times, speedups and the ide
   assert.is(rows.length, 2);
   assert.is(calls.length, 8);
   rows.forEach((r, i) => {
-    assert.is(r.net, 'conv2');
+    assert.is(r.net, 'conv2-layer');
     assert.equal(r.layer, layer);
     assert.is(r.density, [1, 0.25][i]);
     assert.ok(Math.abs(r.ideal - 108 / Math.round(r.density * 108)) < 1e-9, `ideal ${r.ideal}`);
