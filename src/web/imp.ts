@@ -34,7 +34,7 @@ export interface WebImpConfig {
   rates: RateSpec;
   /** Train the random-reinit control from round 1 on. */
   reinit: boolean;
-  /** Kernels of pruned Linear layers (train/sparse-plan.ts): 'auto' measures dense vs sparse. */
+  /** Kernels of pruned Linear and Conv2d layers (train/sparse-plan.ts): 'auto' measures dense vs sparse. */
   kernels: SparseMode;
 }
 
