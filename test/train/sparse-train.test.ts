@@ -18,6 +18,7 @@ import { csrFromMask } from '../../src/prune/csr.ts';
 import { fullMasks } from '../../src/prune/masks.ts';
 import { randomMasksLike } from '../../src/prune/random.ts';
 import { buildNetwork } from '../../src/train/setup.ts';
+import { MAX_AUTO_DENSITY } from '../../src/train/sparse-plan.ts';
 import { type Weights, restoreWeights, snapshotWeights } from '../../src/train/state.ts';
 import { type TrainOptions, type TrainResult, evaluate, train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -134,6 +135,15 @@ test("'auto' measures each big enough masked layer once per shape and density bu
   const o = makeOptimizer(s.b, unmasked.params, ADAM);
   const ru = run(train(s.b, unmasked.model, unmasked.params, o, data, { iterations: 2, batchSize: 60, evalEvery: 2, lr: () => 1e-3 }, { data: new Rng(1), dropout: new Rng(2) }));
   assert.equal(ru.kernels.fc1, { path: 'dense', density: 1, denseMs: null, sparseMs: null });
+  // all-ones masks (round 0 of IMP) and masks above MAX_AUTO_DENSITY: dense, not measured
+  for (const keep of [1, MAX_AUTO_DENSITY + 0.05]) {
+    const t = await setup('wasm', ADAM, keep);
+    const k = t.go({ iterations: 2 }).kernels.fc1;
+    assert.equal({ ...k, density: 0 }, { path: 'dense', density: 0, denseMs: null, sparseMs: null }, `keep ${keep}`);
+    assert.ok(k.density > MAX_AUTO_DENSITY - 0.01, `density ${k.density}`);
+  }
+  const below = (await setup('wasm', ADAM, MAX_AUTO_DENSITY - 0.1)).go({ iterations: 2 }).kernels.fc1;
+  assert.ok(below.denseMs! > 0, 'just below it: measured');
 });
 
 /**
