@@ -6,6 +6,7 @@
 // Measured on a 3.2 GHz Zen 3 whose f32x4 mul+add peak is ~45 GFLOP/s: the micro-kernel alone
 // reaches ~39, whole GEMMs at the LeNet-300-100 shapes 33-37 (packing is the rest).
 import { MR, NR, gemm_pack_a, gemm_pack_b_cols, gemm_pack_b_rows } from './gemm_pack';
+import { madd } from './simd';
 
 // Block sizes chosen by measurement on Zen 3 (32 KiB L1, 512 KiB L2): KC from 128 to 400 was
 // within noise at the LeNet shapes, 256 marginally best. Packs are static, below __heap_base.
@@ -17,11 +18,6 @@ export const A_PACK: usize = memory.data(A_PACK_BYTES, 64);
 export const B_PACK: usize = memory.data(B_PACK_BYTES, 64);
 // Staging tile for ragged edges (MR x NR floats).
 const TILE: usize = memory.data(MR * NR * 4, 16);
-
-@inline
-function madd(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
 
 // Adds (or stores, when !loadC) one row of two accumulators to C.
 @inline

@@ -7,11 +7,7 @@
 // reads each nonzero's xT row through `off`, its column index pre-scaled to a byte offset
 // (colIdx[j] * m * 4, scale_index_i32): one load per nonzero instead of a load and a multiply,
 // measured 5-10% faster at LeNet's 784 x 300 layer, batch 60, 10% density.
-
-@inline
-function madd(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
+import { madd } from './simd';
 
 // Byte offset of the value of nonzero j.
 @inline

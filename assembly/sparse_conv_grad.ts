@@ -4,19 +4,7 @@
 // the forward kernel: window offsets [nnz] u32, then one padded image.
 import { zero_span } from './conv_im2col';
 import { aligned, padImage, phaseWidth, windowOffsets } from './sparse_conv';
-
-@inline
-function madd(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
-
-// Horizontal sums of four vectors, as one vector [sum(a), sum(b), sum(c), sum(d)].
-@inline
-function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
-  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
-  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
-}
+import { madd, hsum4 } from './simd';
 
 // Sum over the output plane dy [oh, ow] of dy * the window of the nonzero at byte offset o.
 function windowDot(dy: usize, src: usize, o: u32, rowStep: usize, oh: i32, ow: i32): f32 {

@@ -5,11 +5,7 @@
 // at most six; narrower rows go several to a pass. The last vector of a row may read up to three
 // floats past the row's end (its extra lanes are never stored), so the source needs 4 floats of
 // slack after it.
-
-@inline
-function madd(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
+import { madd } from './simd';
 
 // The epilogue of one vector of `lanes` (1..4) valid output columns: (+ y when acc) + bias, then
 // ReLU when relu; a partial vector stores only its valid lanes.

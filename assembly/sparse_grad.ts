@@ -1,19 +1,7 @@
 // Weight gradient of a CSR-sparse Linear layer, computed only where the mask is 1 (sampled
 // dense-dense product, SDDMM): dv[j] = dyT[r, :] · xT[c, :] for nonzero j = (r, c), with both
 // activations feature-major (rows of m f32, any alignment).
-
-@inline
-function madd(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
-
-// Horizontal sums of four vectors, as one vector [sum(a), sum(b), sum(c), sum(d)].
-@inline
-function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
-  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
-  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
-}
+import { madd, hsum4 } from './simd';
 
 // Dot product of two rows of m floats.
 @inline

@@ -7,7 +7,7 @@
 import type { Buf, ConvGeom, PoolGeom } from './backend.ts';
 import { need } from './check.ts';
 import { type ConvPass, checkConvGeom, checkPoolGeom, convPlan, convSizes, poolSizes } from './conv-geom.ts';
-import type { Heap } from './wasm-heap.ts';
+import type { Workspace } from './wasm-heap.ts';
 
 type I = number;
 /** A convolution kernel's leading arguments (geometry flattened into i32s). */
@@ -38,24 +38,11 @@ function win(g: PoolGeom): [I, I, I, I, I, I, I, I] {
 
 /** The NCHW ops over the wasm module; WasmBackend forwards its methods here. */
 export class WasmConvOps {
-  private ws = 0;
-  private wsBytes = 0;
-
   constructor(
     private readonly k: ConvKernels,
-    private readonly heap: Heap,
+    private readonly ws: Workspace,
     private readonly p: (b: Buf) => number,
   ) {}
-
-  // The workspace pointer, grown (never shrunk) to at least `bytes`.
-  private workspace(bytes: number): number {
-    if (bytes > this.wsBytes) {
-      if (this.wsBytes > 0) this.heap.release(this.ws);
-      this.ws = this.heap.alloc(bytes);
-      this.wsBytes = bytes;
-    }
-    return this.ws;
-  }
 
   // Runs one convolution pass after checking the geometry and the three buffers' sizes. The
   // trailing flags: forward (fused), backward-data (acc, fused), backward-weights (acc, fused).
@@ -65,7 +52,7 @@ export class WasmConvOps {
     for (const [b, name, n] of bufs) need(b, n, `${what} ${name}`);
     const [a, b, c] = bufs.map(([buf]) => this.p(buf));
     const plan = convPlan(g, pass);
-    const args: ConvArgs = [a, b, c, this.workspace(plan.bytes), plan.group, g.n, g.c, g.h, g.w, g.cout, ...win(g)];
+    const args: ConvArgs = [a, b, c, this.ws.at(plan.bytes), plan.group, g.n, g.c, g.h, g.w, g.cout, ...win(g)];
     const [accFlag, fused] = [acc ? 1 : 0, plan.fused ? 1 : 0];
     if (pass === 'forward') this.k.conv2d_f32(...args, fused);
     else if (pass === 'backwardData') this.k.conv2d_backward_data_f32(...args, accFlag, fused);

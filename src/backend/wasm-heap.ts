@@ -131,3 +131,23 @@ export class Arena {
     this.epoch++;
   }
 }
+
+/**
+ * One heap block reused by kernels that need temporary memory inside a single call (the GEMM
+ * convolution's column matrix, the sparse convolution's padded image and offsets): grown, never
+ * shrunk, shared by every op family of a backend since calls never overlap.
+ */
+export class Workspace {
+  private ptr = 0;
+  private bytes = 0;
+  constructor(private readonly heap: Heap) {}
+  /** The block's pointer, grown first to at least `bytes`. */
+  at(bytes: number): number {
+    if (bytes > this.bytes) {
+      if (this.bytes > 0) this.heap.release(this.ptr);
+      this.ptr = this.heap.alloc(bytes);
+      this.bytes = bytes;
+    }
+    return this.ptr;
+  }
+}

@@ -10,12 +10,12 @@
  * convolution's. Sizes and geometry are checked here; CSR indices are trusted (prune/csr.ts
  * builds them, the js oracle checks them in every conformance test).
  */
-import type { Buf, ConvGeom, CsrIndex, IntBuf } from './backend.ts';
+import type { Buf, ConvGeom, CsrIndex } from './backend.ts';
 import { need } from './check.ts';
 import { convSizes } from './conv-geom.ts';
 import { checkSparseConv } from './sparse-conv-geom.ts';
-import type { Heap } from './wasm-heap.ts';
-import { WasmIntBuf } from './wasm-sparse.ts';
+import type { Workspace } from './wasm-heap.ts';
+import { intPtr } from './wasm-sparse.ts';
 
 type I = number;
 /** The geometry in kernel argument order: n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow. */
@@ -45,32 +45,11 @@ function dataBytes(g: ConvGeom, nnz: number): number {
 
 /** The sparse convolution half of WasmBackend; `f32ptr` is the backend's own checked pointer lookup. */
 export class WasmSparseConv {
-  private ws = 0;
-  private wsBytes = 0;
-
   constructor(
     private readonly k: SparseConvKernels,
-    private readonly heap: Heap,
+    private readonly ws: Workspace,
     private readonly f32ptr: (b: Buf) => number,
   ) {}
-
-  // The workspace pointer, grown (never shrunk) to at least `bytes`.
-  private workspace(bytes: number): number {
-    if (bytes > this.wsBytes) {
-      if (this.wsBytes > 0) this.heap.release(this.ws);
-      this.ws = this.heap.alloc(bytes);
-      this.wsBytes = bytes;
-    }
-    return this.ws;
-  }
-
-  // Pointer of a live int buffer of this backend holding at least n elements.
-  private ip(b: IntBuf, n: number, what: string): number {
-    if (!(b instanceof WasmIntBuf)) throw new Error(`wasm backend: ${what}: int buffer belongs to another backend`);
-    if (!b.live) throw new Error(`wasm backend: ${what}: int buffer used after freeInt()`);
-    need(b, n, what);
-    return b.ptr;
-  }
 
   // Pointer of a float buffer holding at least n elements.
   private fp(b: Buf, n: number, what: string): number {
@@ -81,8 +60,8 @@ export class WasmSparseConv {
   // The checked CSR pointers and the geometry arguments of one call.
   private prep(a: CsrIndex, g: ConvGeom, what: string): { rowPtr: I; colIdx: I; geom: GeomArgs } {
     checkSparseConv(a, g, what);
-    const rowPtr = this.ip(a.rowPtr, a.rows + 1, `${what} rowPtr`);
-    const colIdx = this.ip(a.colIdx, a.nnz, `${what} colIdx`);
+    const rowPtr = intPtr(a.rowPtr, a.rows + 1, `${what} rowPtr`);
+    const colIdx = intPtr(a.colIdx, a.nnz, `${what} colIdx`);
     return { rowPtr, colIdx, geom: [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW] };
   }
 
@@ -91,20 +70,20 @@ export class WasmSparseConv {
     const z = convSizes(g);
     const [v, xp, yp] = [this.fp(vals, a.nnz, 'sparseConv2d vals'), this.fp(x, z.x, 'sparseConv2d x'), this.fp(y, z.y, 'sparseConv2d y')];
     const bp = bias ? this.fp(bias, g.cout, 'sparseConv2d bias') : 0;
-    this.k.spconv2d_f32(a.rows, rowPtr, colIdx, v, xp, yp, this.workspace(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0, bp, relu ? 1 : 0);
+    this.k.spconv2d_f32(a.rows, rowPtr, colIdx, v, xp, yp, this.ws.at(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0, bp, relu ? 1 : 0);
   }
 
   sparseConv2dBackwardData(a: CsrIndex, vals: Buf, dy: Buf, dx: Buf, g: ConvGeom, acc: boolean): void {
     const { rowPtr, colIdx, geom } = this.prep(a, g, 'sparseConv2dBackwardData');
     const z = convSizes(g);
     const [v, dyp, dxp] = [this.fp(vals, a.nnz, 'sparseConv2dBackwardData vals'), this.fp(dy, z.y, 'sparseConv2dBackwardData dy'), this.fp(dx, z.x, 'sparseConv2dBackwardData dx')];
-    this.k.spconv2d_backward_data_f32(a.rows, rowPtr, colIdx, v, dyp, dxp, this.workspace(dataBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
+    this.k.spconv2d_backward_data_f32(a.rows, rowPtr, colIdx, v, dyp, dxp, this.ws.at(dataBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
   }
 
   sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, acc: boolean): void {
     const { rowPtr, colIdx, geom } = this.prep(a, g, 'sparseConv2dBackwardWeights');
     const z = convSizes(g);
     const [xp, dyp, dvp] = [this.fp(x, z.x, 'sparseConv2dBackwardWeights x'), this.fp(dy, z.y, 'sparseConv2dBackwardWeights dy'), this.fp(dv, a.nnz, 'sparseConv2dBackwardWeights dv')];
-    this.k.spconv2d_backward_weights_f32(a.rows, rowPtr, colIdx, xp, dyp, dvp, this.workspace(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
+    this.k.spconv2d_backward_weights_f32(a.rows, rowPtr, colIdx, xp, dyp, dvp, this.ws.at(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
   }
 }

@@ -29,6 +29,14 @@ export class WasmIntBuf implements IntBuf {
   constructor(readonly ptr: number, readonly length: number) {}
 }
 
+/** Pointer of a live int buffer of the wasm backend holding at least n elements. */
+export function intPtr(b: IntBuf, n: number, what: string): number {
+  if (!(b instanceof WasmIntBuf)) throw new Error(`wasm backend: ${what}: int buffer belongs to another backend`);
+  if (!b.live) throw new Error(`wasm backend: ${what}: int buffer used after freeInt()`);
+  need(b, n, what);
+  return b.ptr;
+}
+
 /** The sparse half of WasmBackend; `f32ptr` is the backend's own checked pointer lookup. */
 export class WasmSparse {
   private view: Int32Array;
@@ -51,12 +59,8 @@ export class WasmSparse {
     return this.view;
   }
 
-  // Pointer of a live int buffer of this backend holding at least n elements.
   private ip(b: IntBuf, n: number, what: string): number {
-    if (!(b instanceof WasmIntBuf)) throw new Error(`wasm backend: ${what}: int buffer belongs to another backend`);
-    if (!b.live) throw new Error(`wasm backend: ${what}: int buffer used after freeInt()`);
-    need(b, n, what);
-    return b.ptr;
+    return intPtr(b, n, what);
   }
 
   // Pointer of a float buffer holding at least n elements.

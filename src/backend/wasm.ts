@@ -6,7 +6,7 @@ import type { AdamArgs, Backend, Buf, ConvGeom, GemmLayout, PoolGeom, SgdArgs } 
 import { platform } from '#platform';
 import { need } from './check.ts';
 import { type ConvKernels, WasmConvOps } from './wasm-conv.ts';
-import { Arena, Heap } from './wasm-heap.ts';
+import { Arena, Heap, Workspace } from './wasm-heap.ts';
 import type { CsrIndex, IntBuf } from './backend.ts';
 import { type SparseKernels, WasmSparse } from './wasm-sparse.ts';
 import { type SparseConvKernels, WasmSparseConv } from './wasm-sparse-conv.ts';
@@ -82,8 +82,9 @@ export class WasmBackend implements Backend {
     this.heap = new Heap(k.memory, k.heapBase());
     this.arena = new Arena(this.heap);
     this.sparse = new WasmSparse(k, this.heap, (b) => this.p(b));
-    this.sparseConv = new WasmSparseConv(k, this.heap, (b) => this.p(b));
-    this.nchw = new WasmConvOps(k, this.heap, (b) => this.p(b));
+    const ws = new Workspace(this.heap); // one block for both: their calls never overlap
+    this.sparseConv = new WasmSparseConv(k, ws, (b) => this.p(b));
+    this.nchw = new WasmConvOps(k, ws, (b) => this.p(b));
     this.view = new Float32Array(k.memory.buffer);
   }
 

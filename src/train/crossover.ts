@@ -8,7 +8,7 @@
 import type { Backend } from '../backend/backend.ts';
 import { linear } from '../autograd/ops/linear.ts';
 import { type SparseWeight, sparseLinear } from '../autograd/ops/sparse-linear.ts';
-import { trainCtx } from '../autograd/tape.ts';
+import { type Ctx, trainCtx } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import { freeSparseWeight, makeSparseWeight } from '../nn/sparse-linear.ts';
 import type { CsrPattern } from '../prune/csr.ts';
@@ -86,25 +86,52 @@ export function clearCrossoverCache(): void {
   cache.clear();
 }
 
-// Times both paths on private buffers with random contents; frees them all.
+// Times both paths of a Linear layer.
 function timeLayer(b: Backend, s: LayerShape, pat: CsrPattern): Crossover {
   const { rows: n, cols: k, batch: m } = s;
-  const rng = new Rng(1, 'crossover');
+  return timeWeightLayer(b, pat, 'crossover', {
+    xShape: [m, k], wShape: [n, k], bias: n, biasGrad: false, outSize: m * n, needsInputGrad: s.needsInputGrad,
+    forward: (ctx, x, w, sw, bias, sparse) => (sparse ? sparseLinear(ctx, x, sw, bias!, s.relu) : linear(ctx, x, w, bias!, s.relu)),
+  });
+}
+
+/** A layer to time on both paths: its buffers' shapes and its forward on each path. */
+export interface TimedLayer {
+  xShape: number[];
+  wShape: number[];
+  /** Bias length (0: no bias); trained (with a gradient) when biasGrad. */
+  bias: number;
+  biasGrad: boolean;
+  outSize: number;
+  needsInputGrad: boolean;
+  forward(ctx: Ctx, x: Tensor, w: Tensor, sw: SparseWeight, bias: Tensor | null, sparse: boolean): Tensor;
+}
+
+/**
+ * Times a layer's share of a training step (forward, backward, Adam on its weight) on the dense
+ * path (masked weight) and the sparse one (`pat`'s CSR values), on private buffers with random
+ * contents drawn from the `purpose` stream; frees them all (shared with conv-crossover.ts).
+ */
+export function timeWeightLayer(b: Backend, pat: CsrPattern, purpose: string, l: TimedLayer): Crossover {
+  const rng = new Rng(1, purpose);
+  const size = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
   const fill = (len: number) => {
     const buf = b.alloc(len);
     b.write(buf, Float32Array.from({ length: len }, () => rng.next() - 0.5));
     return buf;
   };
-  const x = new Tensor([m, k], fill(m * k), s.needsInputGrad);
-  const w = new Tensor([n, k], fill(n * k), true);
-  w.grad = b.alloc(n * k);
-  const bias = new Tensor([n], b.alloc(n), false);
-  const ones = new Float32Array(n * k);
+  const nw = size(l.wShape);
+  const x = new Tensor(l.xShape, fill(size(l.xShape)), l.needsInputGrad);
+  const w = new Tensor(l.wShape, fill(nw), true);
+  w.grad = b.alloc(nw);
+  const bias = l.bias > 0 ? new Tensor([l.bias], b.alloc(l.bias), l.biasGrad) : null;
+  if (bias !== null && l.biasGrad) bias.grad = b.alloc(l.bias);
+  const ones = new Float32Array(nw);
   for (const i of pat.index) ones[i] = 1;
-  const mask = b.alloc(n * k);
+  const mask = b.alloc(nw);
   b.write(mask, ones);
-  const dy = fill(m * n);
-  const m1 = b.alloc(n * k), m2 = b.alloc(n * k);
+  const dy = fill(l.outSize);
+  const m1 = b.alloc(nw), m2 = b.alloc(nw);
   const sw: SparseWeight = makeSparseWeight(b, w.buf, pat);
   const ctx = trainCtx(b, rng);
   const adam = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, bc1: 0.1, bc2: 0.001, weightDecay: 0 };
@@ -112,9 +139,10 @@ function timeLayer(b: Backend, s: LayerShape, pat: CsrPattern): Crossover {
     b.resetScratch();
     x.grad = null;
     x.gradWritten = false;
+    if (bias !== null) bias.gradWritten = false;
     const wt = sparse ? sw.values : w;
     wt.gradWritten = false;
-    const y = sparse ? sparseLinear(ctx, x, sw, bias, s.relu) : linear(ctx, x, w, bias, s.relu);
+    const y = l.forward(ctx, x, w, sw, bias, sparse);
     y.grad = dy;
     y.gradWritten = true;
     ctx.tape!.backward();
@@ -123,6 +151,6 @@ function timeLayer(b: Backend, s: LayerShape, pat: CsrPattern): Crossover {
   const result = timeBoth(step);
   b.resetScratch();
   freeSparseWeight(b, sw);
-  for (const buf of [x.buf, w.buf, w.grad, bias.buf, mask, dy, m1, m2]) b.free(buf);
+  for (const buf of [x.buf, w.buf, w.grad, mask, dy, m1, m2, bias?.buf ?? null, bias?.grad ?? null]) if (buf !== null) b.free(buf);
   return result;
 }
