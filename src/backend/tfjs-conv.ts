@@ -227,11 +227,13 @@ export class TfConvOps {
 
 }
 
-// Row sums in blocks of BLOCK: tfjs sums a row in one float32 loop, whose error grows with its
-// length (a 4096-pixel channel missed the 1e-5 tolerance); summing block sums keeps every
-// float32 running sum short. Call inside tf.tidy.
 const BLOCK = 64;
-function blockedRowSum(tf: TfStore['tf'], x: tfjs.Tensor2D): tfjs.Tensor1D {
+/**
+ * Row sums in blocks of 64: tfjs sums a row in one float32 loop, whose error grows with its
+ * length (a 4096-pixel channel missed the 1e-5 tolerance, a 784-wide rowSum too); summing block
+ * sums keeps every float32 running sum short. Call inside tf.tidy.
+ */
+export function blockedRowSum(tf: TfStore['tf'], x: tfjs.Tensor2D): tfjs.Tensor1D {
   let t = x;
   while (t.shape[1] > BLOCK) {
     const [rows, len] = t.shape;

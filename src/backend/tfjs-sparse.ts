@@ -8,6 +8,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Buf, CsrIndex, IntBuf } from './backend.ts';
 import type { TfStore } from './tfjs-buf.ts';
+import { blockedRowSum } from './tfjs-conv.ts';
 
 /** The checked index arrays of a CSR (as in js-sparse.ts) and the row of each nonzero. */
 export function unpack(s: TfStore, a: CsrIndex, what: string, vals: number): { ptr: Int32Array; col: Int32Array; perm: Int32Array | null; row: Int32Array } {
@@ -112,7 +113,7 @@ export class TfSparseOps {
     if (rows === 0) return;
     if (m === 0) return this.s.zero(db, rows, accumulate);
     this.s.set(db, rows, () => {
-      const s = tf.sum(tf.reshape(this.s.in(x, rows * m, ''), [rows, m]), 1);
+      const s = blockedRowSum(tf, tf.reshape(this.s.in(x, rows * m, ''), [rows, m]) as tfjs.Tensor2D);
       return accumulate ? tf.add(this.s.in(db, rows, ''), s) : s;
     });
   }

@@ -1,12 +1,13 @@
 // Browser entry of the WebGL conformance test (test/web/webgl-conformance.test.ts bundles it):
-// the checks of test/backend/conformance-checks.ts, run in a plain page (no worker) on the tfjs
-// backend over tf's WebGL backend, one at a time at the test's request, with the js reference
-// next to it. Imports the library exactly as an application would; the bundle has no Node
-// built-ins.
+// the backend checks of test/backend/*-checks.ts (dense, NCHW, CSR, sparse convolution; listed
+// in backend-checks.ts), run in a plain page (no worker) on the tfjs backend over tf's WebGL
+// backend, one at a time at the test's request, with the js reference next to it. Imports the
+// library exactly as an application would; the bundle has no Node built-ins.
 import * as tf from '@tensorflow/tfjs';
 import { JsBackend } from '../../src/backend/js.ts';
 import { createTfjsBrowserBackend } from '../../src/web/tfjs-browser.ts';
-import { type Check, type ConformanceOptions, conformanceChecks } from '../backend/conformance-checks.ts';
+import type { Check } from '../backend/conformance-checks.ts';
+import { type BackendCheckOptions, backendChecks } from './backend-checks.ts';
 
 /** The outcome of one check. */
 export interface CheckResult {
@@ -22,7 +23,7 @@ export interface ConformancePage {
    * Starts tf on WebGL with the given tf environment flags; returns the device (WebGL renderer),
    * whether tfjs renders into float32 textures, and the names of the checks.
    */
-  start(opts: ConformanceOptions, flags: Record<string, boolean | number>): Promise<{ backend: string; device: string; float32: boolean; names: string[] }>;
+  start(opts: BackendCheckOptions, flags: Record<string, boolean | number>): Promise<{ backend: string; device: string; float32: boolean; names: string[] }>;
   /** Runs one check by name. */
   run(name: string): CheckResult;
 }
@@ -34,7 +35,7 @@ const page: ConformancePage = {
     // the page's own set-up (src/web/tfjs-browser.ts), so the checks run on what the app runs
     const { backend: b, device } = await createTfjsBrowserBackend('webgl', location.href);
     for (const [k, v] of Object.entries(flags)) tf.env().set(k, v);
-    checks = conformanceChecks(new JsBackend(), b, opts);
+    checks = backendChecks(new JsBackend(), b, opts);
     const float32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
     return { backend: b.name, device, float32, names: checks.map((c) => c.name) };
   },
