@@ -44,24 +44,31 @@ function pattern(rng: Rng, rows: number, cols: number, density: number): CsrPatt
   return csrFromMask(Uint8Array.from({ length: rows * cols }, () => (rng.next() < density ? 1 : 0)), rows, cols);
 }
 
+/** An op over an uploaded CSR and float buffers (see sameOverCsr). */
+export type CsrOp = (be: Backend, d: ReturnType<typeof uploadCsr>, bufs: Buf[]) => void;
+
+/**
+ * Runs `op` on the reference and on `b` over the same pattern and float inputs and compares
+ * every float argument afterwards (shared with sparse-conv-checks.ts).
+ */
+export function sameOverCsr(ref: Backend, b: Backend, pat: CsrPattern, inputs: Float32Array[], op: CsrOp, what: string, rtol: number, atol: number): void {
+  const run = (be: Backend) => {
+    const d = uploadCsr(be, pat);
+    const bufs = inputs.map((x) => buf(be, x));
+    op(be, d, bufs);
+    const out = bufs.map((x) => be.read(x));
+    bufs.forEach((x) => be.free(x));
+    freeCsr(be, d);
+    return out;
+  };
+  const want = run(ref);
+  const got = run(b);
+  want.forEach((w, i) => close(got[i], w, `${what} (arg ${i})`, rtol, atol));
+}
+
 /** The sparse checks of backend `b` against the reference `ref`, in a fixed order with fixed names. */
 export function sparseChecks(ref: Backend, b: Backend, opts: SparseCheckOptions = {}): Check[] {
-  // Runs `op` on the reference and on `b` over the same pattern and float inputs; compares all float args.
-  const same = (pat: CsrPattern, inputs: Float32Array[],
-    op: (be: Backend, d: ReturnType<typeof uploadCsr>, bufs: Buf[]) => void, what: string, atol = 1e-5): void => {
-    const run = (be: Backend) => {
-      const d = uploadCsr(be, pat);
-      const bufs = inputs.map((x) => buf(be, x));
-      op(be, d, bufs);
-      const out = bufs.map((x) => be.read(x));
-      bufs.forEach((x) => be.free(x));
-      freeCsr(be, d);
-      return out;
-    };
-    const want = run(ref);
-    const got = run(b);
-    want.forEach((w, i) => close(got[i], w, `${what} (arg ${i})`, 1e-5, atol));
-  };
+  const same = (pat: CsrPattern, inputs: Float32Array[], op: CsrOp, what: string, atol = 1e-5): void => sameOverCsr(ref, b, pat, inputs, op, what, 1e-5, atol);
   const checks: Check[] = [];
   // each check draws from its own stream, so one can run alone (a browser runs them one by one)
   const check = (name: string, body: (rng: Rng) => void): void => {

@@ -5,12 +5,13 @@
 // on and off. Node runs them in sparse-conv.test.ts; headless Chromium runs them on tfjs's WebGL
 // backend (test/web/webgl-conformance.test.ts). No Node built-ins here or in compare.ts.
 import * as assert from 'uvu/assert';
-import type { Backend, Buf, ConvGeom } from '../../src/backend/backend.ts';
+import type { Backend, ConvGeom } from '../../src/backend/backend.ts';
 import { convGeom, convSizes, type Padding } from '../../src/backend/conv-geom.ts';
-import { type CsrPattern, type DeviceCsr, csrFromMask, freeCsr, uploadCsr } from '../../src/prune/csr.ts';
+import { type CsrPattern, csrFromMask, freeCsr, uploadCsr } from '../../src/prune/csr.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { buf, close, rand } from './compare.ts';
+import { rand } from './compare.ts';
 import type { Check } from './conformance-checks.ts';
+import { type CsrOp, sameOverCsr } from './sparse-checks.ts';
 
 /** Per-backend settings; the defaults are the Node suite's. */
 export interface SparseConvCheckOptions {
@@ -59,21 +60,7 @@ const tag = (g: ConvGeom) => `n${g.n} c${g.c} ${g.h}x${g.w} -> ${g.cout} k${g.kh
 
 /** The sparse convolution checks of backend `b` against the reference `ref`, in a fixed order with fixed names. */
 export function sparseConvChecks(ref: Backend, b: Backend, opts: SparseConvCheckOptions = {}): Check[] {
-  // Runs `op` on the reference and on `b` over the same pattern and inputs; compares every float argument.
-  const same = (pat: CsrPattern, inputs: Float32Array[], op: (be: Backend, d: DeviceCsr, bufs: Buf[]) => void, what: string, atol = 1e-5): void => {
-    const run = (be: Backend) => {
-      const d = uploadCsr(be, pat);
-      const bufs = inputs.map((x) => buf(be, x));
-      op(be, d, bufs);
-      const out = bufs.map((x) => be.read(x));
-      bufs.forEach((x) => be.free(x));
-      freeCsr(be, d);
-      return out;
-    };
-    const want = run(ref);
-    const got = run(b);
-    want.forEach((w, i) => close(got[i], w, `${what} (arg ${i})`, 1e-4, atol));
-  };
+  const same = (pat: CsrPattern, inputs: Float32Array[], op: CsrOp, what: string, atol = 1e-5): void => sameOverCsr(ref, b, pat, inputs, op, what, 1e-4, atol);
   const checks: Check[] = [];
   // each check draws from its own stream, so one can run alone (a browser runs them one by one)
   const check = (name: string, body: (rng: Rng) => void): void => {
