@@ -5,29 +5,20 @@
 // at most six; narrower rows go several to a pass. The last vector of a row may read up to three
 // floats past the row's end (its extra lanes are never stored), so the source needs 4 floats of
 // slack after it.
-import { madd } from './simd';
+import { madd, storeBiasAct, storeBiasActScalar } from './simd';
 
 // The epilogue of one vector of `lanes` (1..4) valid output columns: (+ y when acc) + bias, then
 // ReLU when relu; a partial vector stores only its valid lanes.
 @inline
 function put(y: usize, a: v128, lanes: i32, acc: bool, b: v128, relu: bool): void {
   if (lanes == 4) {
-    let v = f32x4.add(acc ? f32x4.add(v128.load(y), a) : a, b);
-    if (relu) v = v128.and(v, f32x4.gt(v, f32x4.splat(0)));
-    v128.store(y, v);
+    storeBiasAct(y, a, acc, b, relu);
     return;
   }
   const bs = f32x4.extract_lane(b, 0);
-  finish(y, f32x4.extract_lane(a, 0), acc, bs, relu);
-  if (lanes > 1) finish(y + 4, f32x4.extract_lane(a, 1), acc, bs, relu);
-  if (lanes > 2) finish(y + 8, f32x4.extract_lane(a, 2), acc, bs, relu);
-}
-
-@inline
-function finish(y: usize, s: f32, acc: bool, bias: f32, relu: bool): void {
-  let v = (acc ? load<f32>(y) + s : s) + bias;
-  if (relu && !(v > 0)) v = 0;
-  store<f32>(y, v);
+  storeBiasActScalar(y, f32x4.extract_lane(a, 0), acc, bs, relu);
+  if (lanes > 1) storeBiasActScalar(y + 4, f32x4.extract_lane(a, 1), acc, bs, relu);
+  if (lanes > 2) storeBiasActScalar(y + 8, f32x4.extract_lane(a, 2), acc, bs, relu);
 }
 
 // nv (1..6, a compile-time constant at every call) vectors of one output row, accumulated over
