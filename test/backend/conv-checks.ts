@@ -16,27 +16,37 @@ export interface ConvCheckOptions {
   convs?: ConvGeom[];
 }
 
-/** Convolutions covering: 0/1 sizes, 1x1 and non-square kernels, strides 1-3, every padding kind. */
+// A case that only steers the wasm convolution's GEMM grouping or fused routes (WebGL skips these).
+const route = (g: ConvGeom) => ({ g, webgl: false });
+const plain = (g: ConvGeom) => ({ g, webgl: true });
+
+/**
+ * The fixed convolutions: 0/1 sizes, 1x1 and non-square kernels, strides 1-3, every padding kind,
+ * and the wasm kernel's routes. `webgl`: also in the WebGL grid (test/web/webgl-options.ts).
+ */
+export const FIXED_CONVS: { g: ConvGeom; webgl: boolean }[] = [
+  plain(convGeom(0, 3, 5, 5, 4, 3)),
+  plain(convGeom(2, 0, 5, 5, 4, 3)),
+  plain(convGeom(1, 1, 1, 1, 1, 1)),
+  plain(convGeom(1, 1, 1, 1, 3, 3)),
+  plain(convGeom(2, 3, 2, 2, 2, 3, 1, 'valid')), // kernel larger than the input: empty output
+  plain(convGeom(3, 5, 17, 17, 17, 3)), // P = 289: one image per GEMM (g = 1)
+  route(convGeom(5, 3, 10, 10, 7, 3)), // P = 100: groups of 3, the last one partial
+  plain(convGeom(2, 3, 17, 5, 5, [2, 5], [2, 1], 'same')), // asymmetric 'same' padding
+  plain(convGeom(2, 2, 9, 11, 3, 3, 3, 2)),
+  plain(convGeom(3, 4, 7, 7, 6, 1, 2, 0)),
+  // Fused routes (>= 32 output channels forward, >= 32 input channels backward-data).
+  route(convGeom(2, 33, 5, 16, 5, 3)), // flipped-kernel dx, im2col forward
+  route(convGeom(5, 3, 10, 10, 40, 3, 1, 'valid')), // fused forward (8-pixel rows), groups of 4, the last partial
+  plain(convGeom(2, 32, 4, 16, 33, 1, 1, 2)), // 1x1 kernel, padding 2: the flipped kernel's padding is -2 (output larger than input)
+  route(convGeom(3, 34, 11, 16, 32, [3, 2], [1, 1], 'same')), // fused both ways, non-square kernel
+  route(convGeom(2, 3, 6, 6, 32, 3)), // fused forward with 6-pixel rows: every panel straddles rows
+  route(convGeom(2, 32, 11, 16, 32, 3, 2, 1)), // strided: dx through col2im
+];
+
+/** The fixed convolutions, then random ones. */
 function convCases(rng: Rng): ConvGeom[] {
-  const fixed: ConvGeom[] = [
-    convGeom(0, 3, 5, 5, 4, 3),
-    convGeom(2, 0, 5, 5, 4, 3),
-    convGeom(1, 1, 1, 1, 1, 1),
-    convGeom(1, 1, 1, 1, 3, 3),
-    convGeom(2, 3, 2, 2, 2, 3, 1, 'valid'), // kernel larger than the input: empty output
-    convGeom(3, 5, 17, 17, 17, 3), // P = 289: one image per GEMM (g = 1)
-    convGeom(5, 3, 10, 10, 7, 3), // P = 100: groups of 3, the last one partial
-    convGeom(2, 3, 17, 5, 5, [2, 5], [2, 1], 'same'), // asymmetric 'same' padding
-    convGeom(2, 2, 9, 11, 3, 3, 3, 2),
-    convGeom(3, 4, 7, 7, 6, 1, 2, 0),
-    // Fused routes (>= 32 output channels forward, >= 32 input channels backward-data).
-    convGeom(2, 33, 5, 16, 5, 3), // flipped-kernel dx, im2col forward
-    convGeom(5, 3, 10, 10, 40, 3, 1, 'valid'), // fused forward (8-pixel rows), groups of 4, the last partial
-    convGeom(2, 32, 4, 16, 33, 1, 1, 2), // 1x1 kernel, padding 2: the flipped kernel's padding is -2
-    convGeom(3, 34, 11, 16, 32, [3, 2], [1, 1], 'same'), // fused both ways, non-square kernel
-    convGeom(2, 3, 6, 6, 32, 3), // fused forward with 6-pixel rows: every panel straddles rows
-    convGeom(2, 32, 11, 16, 32, 3, 2, 1), // strided: dx through col2im
-  ];
+  const fixed = FIXED_CONVS.map((c) => c.g);
   const sizes = [1, 3, 5, 17];
   const pads: Padding[] = ['same', 'valid', 0, 1, 2];
   for (let i = 0; i < 24; i++) {

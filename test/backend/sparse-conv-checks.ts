@@ -19,23 +19,31 @@ export interface SparseConvCheckOptions {
   convs?: ConvGeom[];
 }
 
-/** Geometries: empty ones, 1x1, strides 1-3, all paddings, kernels wider than tall, the sweeps. */
+// `webgl: false`: cases whose dense convolution FIXED_CONVS already covers on WebGL (tfjs
+// densifies the filter bank and runs it), left out of the WebGL grid (test/web/webgl-options.ts).
+const both = (g: ConvGeom) => ({ g, webgl: true });
+const nodeOnly = (g: ConvGeom) => ({ g, webgl: false });
+
+/** The fixed sparse convolutions: empty ones, 1x1, strides 1-3, all paddings, kernels wider than tall. */
+export const FIXED_SPARSE_CONVS: { g: ConvGeom; webgl: boolean }[] = [
+  both(convGeom(0, 3, 5, 5, 4, 3)),
+  both(convGeom(2, 0, 5, 5, 4, 3)),
+  both(convGeom(2, 3, 5, 5, 0, 3)),
+  nodeOnly(convGeom(1, 1, 1, 1, 1, 1)),
+  both(convGeom(1, 1, 1, 1, 3, 3)),
+  both(convGeom(2, 3, 2, 2, 2, 3, 1, 'valid')), // kernel larger than the input: empty output
+  nodeOnly(convGeom(3, 5, 17, 17, 17, 3)),
+  both(convGeom(2, 3, 17, 5, 5, [2, 5], [2, 1], 'same')), // asymmetric 'same' padding
+  both(convGeom(2, 2, 9, 11, 3, 3, 3, 2)),
+  nodeOnly(convGeom(3, 4, 7, 7, 6, 1, 2, 0)),
+  nodeOnly(convGeom(2, 32, 4, 16, 33, 1, 1, 2)), // 1x1 kernel, padding 2: the flipped kernel's padding is -2
+  nodeOnly(convGeom(2, 3, 11, 16, 5, 3, 2, 1)),
+  both(convGeom(2, 4, 9, 9, 3, [3, 1], [1, 3], 'same')), // cropped: the last 2 columns are never read
+];
+
+/** Geometries: the fixed ones, the sweeps, random ones. */
 function cases(rng: Rng): ConvGeom[] {
-  const out: ConvGeom[] = [
-    convGeom(0, 3, 5, 5, 4, 3),
-    convGeom(2, 0, 5, 5, 4, 3),
-    convGeom(2, 3, 5, 5, 0, 3),
-    convGeom(1, 1, 1, 1, 1, 1),
-    convGeom(1, 1, 1, 1, 3, 3),
-    convGeom(2, 3, 2, 2, 2, 3, 1, 'valid'), // kernel larger than the input: empty output
-    convGeom(3, 5, 17, 17, 17, 3),
-    convGeom(2, 3, 17, 5, 5, [2, 5], [2, 1], 'same'), // asymmetric 'same' padding
-    convGeom(2, 2, 9, 11, 3, 3, 3, 2),
-    convGeom(3, 4, 7, 7, 6, 1, 2, 0),
-    convGeom(2, 32, 4, 16, 33, 1, 1, 2), // 1x1 kernel, padding 2: the flipped kernel's padding is -2
-    convGeom(2, 3, 11, 16, 5, 3, 2, 1),
-    convGeom(2, 4, 9, 9, 3, [3, 1], [1, 3], 'same'),
-  ];
+  const out: ConvGeom[] = FIXED_SPARSE_CONVS.map((c) => c.g);
   // Every output width from 1 to 33: 1-9 vectors in one or two passes, all partial-lane counts.
   for (let w = 1; w <= 33; w++) out.push(convGeom(1 + (w % 2), 1 + (w % 3), 3 + (w % 4), w, 1 + (w % 5), 3));
   // Narrow planes take several rows per pass: 1-6 rows of one vector, 1-3 of two, 1-2 of three.
