@@ -9,7 +9,7 @@
 import { conv2d } from '../src/autograd/ops/conv.ts';
 import { sparseConv2d } from '../src/autograd/ops/sparse-conv.ts';
 import { Tape } from '../src/autograd/tape.ts';
-import { Tensor } from '../src/autograd/tensor.ts';
+import { Tensor, sizeOf } from '../src/autograd/tensor.ts';
 import type { Backend } from '../src/backend/backend.ts';
 import { createBackend } from '../src/backend/index.ts';
 import { freeSparseWeight, makeSparseWeight } from '../src/nn/sparse-linear.ts';
@@ -45,7 +45,7 @@ export interface ConvBenchRow {
 
 // A persistent tensor of `shape` with values from f (and a persistent gradient when trained).
 function param(b: Backend, shape: number[], f: (i: number) => number): Tensor {
-  const n = shape.reduce((a, d) => a * d, 1);
+  const n = sizeOf(shape);
   const t = new Tensor(shape, b.alloc(n), true);
   t.grad = b.alloc(n);
   b.write(t.buf, Float32Array.from({ length: n }, (_, i) => f(i)));

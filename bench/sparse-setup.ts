@@ -7,7 +7,7 @@
 import { evalCtx, trainCtx } from '../src/autograd/tape.ts';
 import { Tensor } from '../src/autograd/tensor.ts';
 import type { Backend } from '../src/backend/backend.ts';
-import { shapeOnlyDataset } from '../src/data/dataset.ts';
+import { featureCount, shapeOnlyDataset } from '../src/data/dataset.ts';
 import { modelLayers, sparseLayers } from '../src/infer/export.ts';
 import { SparseModel } from '../src/infer/sparse-model.ts';
 import { makeOptimizer } from '../src/optim/optimizer.ts';
@@ -45,7 +45,7 @@ export const CONV2: BenchModel = {
   layerDensity: (d) => d,
 };
 
-const features = (m: BenchModel): number => m.inputShape.reduce((a, v) => a * v, 1);
+const features = (m: BenchModel): number => featureCount(m.inputShape);
 
 /**
  * The paper prunes LeNet's output layer at half the rate of the hidden layers (10% vs 20% per

@@ -9,6 +9,7 @@
  * flipped-filter conv: the fastest route tfjs-wasm offers).
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import { sizeOf } from '../../src/autograd/tensor.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { tfjsConv2dGrads } from './tfjs-conv.ts';
 import type { Tf } from './tfjs-init.ts';
@@ -49,7 +50,7 @@ export function makeTfjsConvNet(tf: Tf, opts: TfjsConvNetOptions): TfjsConvNet {
   const rng = new Rng(seed, 'tfjs-convnet-init');
   const glorot = (shape: number[], fanIn: number, fanOut: number): tfjs.Variable => {
     const std = Math.sqrt(2 / (fanIn + fanOut));
-    const v = Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, () => rng.normal() * std);
+    const v = Float32Array.from({ length: sizeOf(shape) }, () => rng.normal() * std);
     return tf.tidy(() => tf.variable(tf.tensor(v, shape), true));
   };
   const convs: { w: tfjs.Variable; b: tfjs.Variable }[] = [];

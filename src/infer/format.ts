@@ -27,6 +27,7 @@
 import type { Padding } from '../backend/conv-geom.ts';
 import { windowGeom } from '../backend/conv-geom.ts';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from '../experiment/io/safetensors.ts';
+import { featureCount } from '../data/dataset.ts';
 import { UserError } from '../util/errors.ts';
 
 /** The format tag written to the metadata. */
@@ -116,8 +117,6 @@ export function specDensity(spec: SparseModelSpec): number {
   return total === 0 ? 1 : nnz / total;
 }
 
-const size = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
-
 /**
  * The activation shape after each layer (per example), from the input shape; a UserError naming
  * the first layer that does not fit what comes before it.
@@ -132,8 +131,8 @@ export function layerShapes(inputShape: readonly number[], layers: readonly Spar
       return shape as [number, number, number];
     };
     if (l.kind === 'linear') {
-      if (!Number.isInteger(l.inFeatures) || !Number.isInteger(l.outFeatures) || l.outFeatures < 1 || l.inFeatures !== size(shape)) {
-        throw new UserError(`${where}: shape [${l.outFeatures}, ${l.inFeatures}] does not take the ${size(shape)} inputs before it`);
+      if (!Number.isInteger(l.inFeatures) || !Number.isInteger(l.outFeatures) || l.outFeatures < 1 || l.inFeatures !== featureCount(shape)) {
+        throw new UserError(`${where}: shape [${l.outFeatures}, ${l.inFeatures}] does not take the ${featureCount(shape)} inputs before it`);
       }
       shape = [l.outFeatures];
     } else if (l.kind === 'avgpool') {

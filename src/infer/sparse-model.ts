@@ -10,6 +10,7 @@
 import type { Backend, Buf, CsrIndex } from '../backend/backend.ts';
 import { convGeom, poolGeom } from '../backend/conv-geom.ts';
 import { createBackend } from '../backend/index.ts';
+import { featureCount } from '../data/dataset.ts';
 import { type DeviceCsr, csrPattern, freeCsr, uploadCsr } from '../prune/csr.ts';
 import { UserError } from '../util/errors.ts';
 import { type SparseLayerSpec, type SparseModelSpec, type WeightLayerSpec, csrShape, decodeSparseModel, layerShapes } from './format.ts';
@@ -51,8 +52,6 @@ interface Workspace {
   logits: Buf;
 }
 
-const size = (shape: readonly number[]): number => shape.reduce((a, d) => a * d, 1);
-
 /** A loaded sparse model on a backend (it uses no scratch memory: the caller's arena is safe). */
 export class SparseModel {
   private readonly steps: Step[];
@@ -87,7 +86,7 @@ export class SparseModel {
 
   /** Features per input row (the product of the input shape). */
   get inputSize(): number {
-    return size(this.spec.inputShape);
+    return featureCount(this.spec.inputShape);
   }
 
   /** Classes (logits) per output row. */
@@ -170,8 +169,8 @@ export class SparseModel {
     this.work = {
       rows,
       x: b.alloc(rows * this.inputSize),
-      xT: firstLinear === undefined ? null : b.alloc(rows * size(firstLinear.input)),
-      acts: this.steps.map((s) => b.alloc(rows * size(s.output))),
+      xT: firstLinear === undefined ? null : b.alloc(rows * featureCount(firstLinear.input)),
+      acts: this.steps.map((s) => b.alloc(rows * featureCount(s.output))),
       logits: b.alloc(rows * this.numClasses),
     };
     return this.work;

@@ -9,7 +9,7 @@ import type { Backend } from '../backend/backend.ts';
 import { linear } from '../autograd/ops/linear.ts';
 import { type SparseWeight, sparseLinear } from '../autograd/ops/sparse-linear.ts';
 import { type Ctx, trainCtx } from '../autograd/tape.ts';
-import { Tensor } from '../autograd/tensor.ts';
+import { Tensor, sizeOf } from '../autograd/tensor.ts';
 import { freeSparseWeight, makeSparseWeight } from '../nn/sparse-linear.ts';
 import type { CsrPattern } from '../prune/csr.ts';
 import { Rng } from '../util/rng.ts';
@@ -114,14 +114,13 @@ export interface TimedLayer {
  */
 export function timeWeightLayer(b: Backend, pat: CsrPattern, purpose: string, l: TimedLayer): Crossover {
   const rng = new Rng(1, purpose);
-  const size = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
   const fill = (len: number) => {
     const buf = b.alloc(len);
     b.write(buf, Float32Array.from({ length: len }, () => rng.next() - 0.5));
     return buf;
   };
-  const nw = size(l.wShape);
-  const x = new Tensor(l.xShape, fill(size(l.xShape)), l.needsInputGrad);
+  const nw = sizeOf(l.wShape);
+  const x = new Tensor(l.xShape, fill(sizeOf(l.xShape)), l.needsInputGrad);
   const w = new Tensor(l.wShape, fill(nw), true);
   w.grad = b.alloc(nw);
   const bias = l.bias > 0 ? new Tensor([l.bias], b.alloc(l.bias), l.biasGrad) : null;
