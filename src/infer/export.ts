@@ -15,6 +15,7 @@ import { BatchNorm2d, Conv2d, Flatten, GlobalAvgPool, MaxPool2d, Unflatten } fro
 import { Dropout, Linear, ReLU, Sequential } from '../nn/layers.ts';
 import { getModel } from '../nn/models.ts';
 import type { Module } from '../nn/module.ts';
+import { csrFromMask } from '../prune/csr.ts';
 import type { Masks } from '../prune/masks.ts';
 import type { Weights } from '../train/state.ts';
 import { UserError } from '../util/errors.ts';
@@ -107,19 +108,9 @@ export function sparseLayers(layers: LayerPlan[], weights: Weights, masks: Masks
       scale = gamma.map((g, r) => g / Math.sqrt(variance[r] + l.bn!.eps));
       bias = bias.map((v, r) => (v - mean[r]) * scale![r] + beta[r]);
     }
-    const rowPtr = new Int32Array(rows + 1);
-    const colIdx: number[] = [];
-    const values: number[] = [];
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const i = r * cols + c;
-        if (mask !== undefined && mask[i] === 0) continue;
-        colIdx.push(c);
-        values.push(scale === null ? w[i] : w[i] * scale[r]);
-      }
-      rowPtr[r + 1] = colIdx.length;
-    }
-    const csr = { rowPtr, colIdx: Int32Array.from(colIdx), values: Float32Array.from(values), bias };
+    const pat = csrFromMask(mask ?? new Uint8Array(w.length).fill(1), rows, cols);
+    const values = Float32Array.from(pat.index, (i) => (scale === null ? w[i] : w[i] * scale[Math.floor(i / cols)]));
+    const csr = { rowPtr: pat.rowPtr, colIdx: pat.colIdx, values, bias };
     if (l.kind === 'linear') return { ...l, ...csr };
     const { hasBias: _h, bn: _b, ...conv } = l;
     return { ...conv, ...csr };
