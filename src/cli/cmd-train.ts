@@ -56,7 +56,7 @@ export const trainCommand: Command = {
     }
     const augment = { crop: intFlag(values, 'crop', 0, 0), flip: Boolean(values.flip) };
     const b = await createBackend(String(values.backend), { fallback: true }); // no lth.wasm / no SIMD: tfjs-wasm, with a warning
-    const data = await loadDataset(String(values.dataset), { normalize });
+    const data = await loadDataset(String(values.dataset), { normalize, splitSeed: seed }); // as `lth run`'s default valSplit: 'seeded'
     const rng = new Rng(seed);
     const net = buildNetwork(b, String(values.model), data, rng.split('init'), { dropout, widthMultiplier });
     const opt = makeOptimizer(b, net.params, kind === 'adam' ? { kind, lr, weightDecay } : { kind, lr, momentum: numFlag(values, 'momentum', 0), weightDecay });

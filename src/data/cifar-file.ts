@@ -44,9 +44,10 @@ function readBytes(path: string): CifarFileBytes {
 /**
  * Loads a CIFAR-10 binary directory: data_batch_1..5 -> train + validation, test_batch -> test.
  * A missing directory or file is a UserError naming it and the expected layout. `name` becomes
- * `Dataset.name` (default `cifar10:<dir>`).
+ * `Dataset.name` (default `cifar10:<dir>`); `splitSeed` draws the validation records (see
+ * buildCifar10Dataset).
  */
-export function loadCifar10(dir: string, name = `cifar10:${dir}`): Dataset {
+export function loadCifar10(dir: string, name = `cifar10:${dir}`, splitSeed?: number): Dataset {
   if (!existsSync(dir)) {
     throw new UserError(`CIFAR-10 directory ${dir} does not exist; it should hold ${CIFAR10_EXPECTED_LAYOUT}`);
   }
@@ -59,5 +60,5 @@ export function loadCifar10(dir: string, name = `cifar10:${dir}`): Dataset {
         `the directory ${dir} should hold ${CIFAR10_EXPECTED_LAYOUT}${nestedHint(dir)}`,
     );
   }
-  return buildCifar10Dataset(name, paths.train.map(readBytes), readBytes(paths.test));
+  return buildCifar10Dataset(name, paths.train.map(readBytes), readBytes(paths.test), splitSeed);
 }

@@ -8,9 +8,9 @@
  * The official files hold 10,000 records each (30,730,000 bytes); smaller files are accepted.
  *
  * The five train files are concatenated in order and split into train and validation as for
- * IDX: validation is the last `cifarValidationCount(n)` entries of a permutation drawn with a
- * fixed seed (5,000 of 50,000), so the split never depends on the experiment seed.
- * test_batch is the test split.
+ * IDX: validation is the last `cifarValidationCount(n)` entries of a permutation (5,000 of
+ * 50,000) drawn from a split seed (an experiment's base seed), or from a fixed seed when none
+ * is given. test_batch is the test split, the same for every seed.
  */
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
@@ -106,10 +106,11 @@ export function parseCifar10(bytes: Uint8Array, file: string): Split {
 }
 
 /**
- * Builds the dataset from the train files (in order; any number >= 1) and the test file.
- * Every file is checked before any pixel is converted, so a bad last file fails fast.
+ * Builds the dataset from the train files (in order; any number >= 1) and the test file;
+ * `splitSeed` draws the validation records (undefined: the fixed split). Every file is checked
+ * before any pixel is converted, so a bad last file fails fast.
  */
-export function buildCifar10Dataset(name: string, train: readonly CifarFileBytes[], test: CifarFileBytes): Dataset {
+export function buildCifar10Dataset(name: string, train: readonly CifarFileBytes[], test: CifarFileBytes, splitSeed?: number): Dataset {
   if (train.length === 0) throw new UserError(`${name}: no CIFAR-10 train files given; expected ${CIFAR10_FILES.train.join(', ')}`);
   const counts = train.map((f) => checkCifarRecords(f.bytes, f.file));
   const nTest = checkCifarRecords(test.bytes, test.file);
@@ -124,7 +125,8 @@ export function buildCifar10Dataset(name: string, train: readonly CifarFileBytes
     return [train[f].bytes, g - starts[f]];
   };
   const nVal = Math.max(1, cifarValidationCount(total));
-  const perm = new Rng(CIFAR10_SPLIT_SEED, 'cifar10-validation').shuffle(Int32Array.from({ length: total }, (_, i) => i));
+  const rng = splitSeed === undefined ? new Rng(CIFAR10_SPLIT_SEED, 'cifar10-validation') : new Rng(splitSeed, 'cifar10-validation/seeded');
+  const perm = rng.shuffle(Int32Array.from({ length: total }, (_, i) => i));
   const cut = total - nVal;
   // Sorted back into file order: the permutation only chooses which examples are held out.
   // Converting straight from the bytes avoids a 600 MB float copy of all 50,000 train images.
@@ -149,6 +151,6 @@ export function buildCifar10Dataset(name: string, train: readonly CifarFileBytes
     test: testSplit,
     description:
       `${name}: CIFAR-10 binary, 3x32x32 images, 10 classes, ${trainSplit.n} train / ${val.n} val ` +
-      `(fixed split of ${train.length} train file${train.length === 1 ? '' : 's'}) / ${nTest} test, pixels in [0, 1]`,
+      `(${splitSeed === undefined ? 'fixed split' : `split seed ${splitSeed}`} of ${train.length} train file${train.length === 1 ? '' : 's'}) / ${nTest} test, pixels in [0, 1]`,
   };
 }

@@ -3,8 +3,9 @@
  * dataset out); idx-file.ts supplies the bytes in Node.
  *
  * The train file is split into train and validation as in the paper (55,000 / 5,000 for
- * MNIST): validation is the last `idxValidationCount(n)` entries of a permutation drawn with a
- * fixed seed, so the split never depends on the experiment seed. t10k is the test split.
+ * MNIST): validation is the last `idxValidationCount(n)` entries of a permutation drawn from
+ * `splitSeed` (an experiment passes its base seed, config `valSplit: 'seeded'`), or from a
+ * fixed seed when none is given. t10k is the test split, the same for every seed.
  */
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
@@ -35,8 +36,11 @@ export function idxValidationCount(n: number): number {
   return Math.min(IDX_MAX_VALIDATION, Math.floor(n / 12));
 }
 
-/** Parses and checks the four files and builds the dataset; `name` becomes `Dataset.name`. */
-export function buildIdxDataset(name: string, files: IdxBytes): Dataset {
+/**
+ * Parses and checks the four files and builds the dataset; `name` becomes `Dataset.name`,
+ * `splitSeed` draws the validation examples (undefined: the fixed split).
+ */
+export function buildIdxDataset(name: string, files: IdxBytes, splitSeed?: number): Dataset {
   const load = (images: IdxRole, labels: IdxRole): IdxExamples =>
     pairIdx(
       parseIdxImages(files[images].bytes, files[images].file),
@@ -58,7 +62,8 @@ export function buildIdxDataset(name: string, files: IdxBytes): Dataset {
   const numClasses = Math.max(2, maxLabel + 1);
 
   const nVal = Math.max(1, idxValidationCount(trainAll.n));
-  const perm = new Rng(IDX_SPLIT_SEED, 'idx-validation').shuffle(Int32Array.from({ length: trainAll.n }, (_, i) => i));
+  const rng = splitSeed === undefined ? new Rng(IDX_SPLIT_SEED, 'idx-validation') : new Rng(splitSeed, 'idx-validation/seeded');
+  const perm = rng.shuffle(Int32Array.from({ length: trainAll.n }, (_, i) => i));
   const cut = trainAll.n - nVal;
   // Sorted back into file order: the permutation only chooses which examples are held out.
   const trainIdx = perm.slice(0, cut).sort();
@@ -75,6 +80,6 @@ export function buildIdxDataset(name: string, files: IdxBytes): Dataset {
     test: { x: test.x, y: test.y, n: test.n },
     description:
       `${name}: IDX ${trainAll.rows}x${trainAll.cols} images, ${numClasses} classes, ` +
-      `${train.n} train / ${val.n} val (fixed split of the train file) / ${test.n} test, pixels in [0, 1]`,
+      `${train.n} train / ${val.n} val (${splitSeed === undefined ? 'fixed split' : `split seed ${splitSeed}`} of the train file) / ${test.n} test, pixels in [0, 1]`,
   };
 }

