@@ -125,7 +125,7 @@ export const experimentSchema: Schema<ExperimentConfig> = {
   iterations: int(50000, 'training iterations per round', 1),
   batchSize: int(60, 'minibatch size', 1),
   evalEvery: int(100, 'evaluate on validation and test every N iterations', 1),
-  kernels: str<'auto' | 'dense' | 'sparse'>('auto', 'Kernels for pruned Linear and Conv2d layers: auto (dense or sparse CSR, whichever measures faster per layer; recorded per piece), or forced dense / sparse (bit-exact reproducibility across runs)', ['auto', 'dense', 'sparse']),
+  kernels: str<'auto' | 'dense' | 'sparse'>('auto', 'Kernels for pruned Linear and Conv2d layers: auto (dense or sparse CSR, whichever measures faster, decided once per layer and mask size and kept in the run\'s kernel-plan.json, so every branch, trial and resume reuses it; recorded per piece), or forced dense / sparse (the same kernels on any machine)', ['auto', 'dense', 'sparse']),
   evalBatchSize: int(1000, 'rows per evaluation forward pass (lower it for big conv nets: activations of a batch share one arena)', 1),
   normalize: oneOf<boolean | 'feature' | 'channel'>(false, 'standardise the data with training-split statistics: true (per channel for colour images, else per pixel), "feature", "channel", or false', [false, true, 'feature', 'channel']),
   augment: record<AugmentSection>(

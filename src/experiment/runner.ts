@@ -11,6 +11,7 @@ import { branches, branchesOf } from './branches/registry.ts';
 import type { PieceContext, RunEvent } from './branches/context.ts';
 import { type ExperimentConfig, optimizerConfig } from './config.ts';
 import { readJsonIfExists, writeJsonAtomic } from './io/atomic.ts';
+import { fileKernelPlan } from './kernel-plan-file.ts';
 import { datasetOptions, nextMask, trialRngs } from './pieces.ts';
 import { writeResults } from './results.ts';
 import { RunDir, exists, loadMasks, loadWeights, saveMasks } from './store.ts';
@@ -40,6 +41,7 @@ export async function* runExperiment(cfg: ExperimentConfig, outDir: string): Asy
   const shapes = Object.fromEntries(net.params.map((p) => [p.name, p.tensor.shape]));
   const sizes = Object.fromEntries(prunable.map((p) => [p.name, p.size]));
   const opt = makeOptimizer(b, net.params, optimizerConfig(cfg.optimizer));
+  const kernelPlan = fileKernelPlan(dir.kernelPlan); // 'auto' kernels decided once per layer and mask size, for every piece and restart
 
   let total = 0;
   let done = 0;
@@ -59,7 +61,7 @@ export async function* runExperiment(cfg: ExperimentConfig, outDir: string): Asy
       for (const branch of branchesOf(cfg, round)) {
         const resultPath = dir.result(round, trial, branch);
         const skipped = exists(resultPath);
-        const ctx: PieceContext = { cfg, dir, b, net, data, opt, round, trial, branch, ticketMask, shapes, rates, rng: trialRngs(cfg, trial, round, branch) };
+        const ctx: PieceContext = { cfg, dir, b, net, data, opt, round, trial, branch, ticketMask, shapes, rates, rng: trialRngs(cfg, trial, round, branch), kernelPlan };
         yield { kind: 'piece', round, trial, branch, weightsRemaining: density(ticketMask), skipped };
         if (skipped) continue;
         const result = yield* branches[branch].run(ctx);

@@ -20,6 +20,10 @@ export class RunDir {
   get report(): string {
     return join(this.root, 'report.html');
   }
+  /** The 'auto' kernel choices decided so far (experiment/kernel-plan-file.ts). */
+  get kernelPlan(): string {
+    return join(this.root, 'kernel-plan.json');
+  }
   /** The folder of one trial in one round. */
   piece(round: number, trial: number): string {
     return join(this.root, `round-${round}`, `trial-${trial}`);

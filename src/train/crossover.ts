@@ -2,7 +2,8 @@
  * The measured dense/sparse crossover of one Linear layer: the time of its share of a training
  * step (forward, backward, and the Adam update of its weight) on the dense kernels with a mask
  * and on the sparse kernels, timed side by side on this machine and backend. Cached in-process
- * by shape, batch and density bucket, so a run pays for it once per layer and pruning level.
+ * by shape, batch and density bucket, so a run pays for it once per layer and pruning level;
+ * a run directory's kernel plan (kernel-plan.ts) keeps the decisions across processes.
  * Conv2d layers are timed the same way by conv-crossover.ts, through timeBoth and cached.
  */
 import type { Backend } from '../backend/backend.ts';
@@ -50,11 +51,23 @@ export function measureCrossover(b: Backend, s: LayerShape, pat: CsrPattern): Cr
   return cached(`${b.name}|${s.rows}x${s.cols}|m${s.batch}|relu${s.relu}|dx${s.needsInputGrad}|${densityBucket(density)}`, () => timeLayer(b, s, pat));
 }
 
+/**
+ * A stand-in for every timing (tests: timings that are known, or that differ on a second
+ * measurement of the same key, as they may on a busy machine); null times for real.
+ */
+export type CrossoverHook = (key: string) => Crossover;
+let hook: CrossoverHook | null = null;
+
+/** Installs (or, with null, removes) the measurement stand-in; tests only. */
+export function setCrossoverHook(h: CrossoverHook | null): void {
+  hook = h;
+}
+
 /** The cached result under `key`, or measure() run once and cached (shared with conv-crossover.ts). */
 export function cached(key: string, measure: () => Crossover): Crossover {
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const result = measure();
+  const result = hook !== null ? hook(key) : measure();
   cache.set(key, result);
   return result;
 }
@@ -81,7 +94,7 @@ export function timeBoth(step: (sparse: boolean) => void): Crossover {
   return { denseMs, sparseMs };
 }
 
-/** Forgets every cached measurement (tests; a changed machine load). */
+/** Forgets every cached measurement (tests: a fresh process, as after a restart; a changed machine load). */
 export function clearCrossoverCache(): void {
   cache.clear();
 }

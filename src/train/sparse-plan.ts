@@ -2,9 +2,10 @@
  * Which kernels each Linear and Conv2d layer trains on: dense (GEMM with a mask) or sparse
  * (CSR, work in proportion to the surviving weights). Decided once per training run and layer,
  * by measuring both on the layer's shape and density (train/crossover.ts, conv-crossover.ts), or
- * forced; the choices go into TrainResult.kernels. A sparse layer's weight trains as its vector
- * of nonzero values, and the optimizer state follows it; end() puts values and state back into
- * their dense homes.
+ * forced; the choices go into TrainResult.kernels. A kernel plan (kernel-plan.ts) keeps measured
+ * choices, so a later run meeting the same layer at the same mask size takes the same path.
+ * A sparse layer's weight trains as its vector of nonzero values, and the optimizer state
+ * follows it; end() puts values and state back into their dense homes.
  */
 import type { Backend } from '../backend/backend.ts';
 import type { SparseWeight } from '../autograd/ops/sparse-linear.ts';
@@ -21,6 +22,7 @@ import type { CsrPattern } from '../prune/csr.ts';
 import { Rng } from '../util/rng.ts';
 import { type Crossover, measureCrossover } from './crossover.ts';
 import { measureConvCrossover } from './conv-crossover.ts';
+import type { KernelPlanStore } from './kernel-plan.ts';
 
 /**
  * 'auto' measures the crossover per layer; 'dense' and 'sparse' force every masked layer; a
@@ -100,6 +102,8 @@ export interface SparsePlanOptions {
   batchSize: number;
   /** Shape of one example ([C, H, W] for images): conv layers need it to be measured in 'auto'. */
   inputShape?: readonly number[];
+  /** Measured choices to reuse, and where new ones go (none: every run measures for itself). */
+  plan?: KernelPlanStore;
 }
 
 /**
@@ -128,12 +132,17 @@ export function activateSparse(b: Backend, model: Module, opt: Optimizer, o: Spa
       continue;
     }
     const pat = maskPattern(b, p);
-    const choice: KernelChoice = { path: 'sparse', density: pat.nnz / p.size, denseMs: null, sparseMs: null };
+    let choice: KernelChoice = { path: 'sparse', density: pat.nnz / p.size, denseMs: null, sparseMs: null };
     if (mode === 'auto') {
-      const t = measure(b, layer, o.batchSize, needsInputGrad, pat);
-      choice.denseMs = t.denseMs;
-      choice.sparseMs = t.sparseMs;
-      choice.path = t.sparseMs < t.denseMs ? 'sparse' : 'dense';
+      const key = planKey(b, layer, o.batchSize, needsInputGrad, pat.nnz);
+      const planned = o.plan?.lookup(key);
+      if (planned !== undefined) {
+        choice = { ...planned };
+      } else {
+        const t = measure(b, layer, o.batchSize, needsInputGrad, pat);
+        choice = { path: t.sparseMs < t.denseMs ? 'sparse' : 'dense', density: choice.density, denseMs: t.denseMs, sparseMs: t.sparseMs };
+        if (o.plan !== undefined) choice = { ...o.plan.record(key, choice) };
+      }
     }
     kernels[layer.name] = choice;
     if (choice.path === 'sparse') {
@@ -178,6 +187,22 @@ function forwardWork(layer: Linear | Conv2d, n: number): number {
   if (layer instanceof Linear) return layer.outFeatures * layer.inFeatures * n;
   const g = geomOf(layer, n);
   return g.cout * g.c * g.kh * g.kw * g.outH * g.outW * n;
+}
+
+/**
+ * The kernel-plan key of a layer: its name, shape (a conv layer's whole geometry at batch n),
+ * activation, input gradient, batch, the exact number of weights its mask keeps, and the
+ * backend. Branches and trials that train the layer with as many weights share the key.
+ */
+export function planKey(b: Backend, layer: Linear | Conv2d, n: number, needsInputGrad: boolean, nnz: number): string {
+  let shape: string;
+  if (layer instanceof Linear) {
+    shape = `linear ${layer.outFeatures}x${layer.inFeatures} relu ${layer.fuseRelu}`;
+  } else {
+    const g = geomOf(layer, n);
+    shape = `conv ${[g.c, g.h, g.w, g.cout, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW].join(',')} bias ${layer.bias !== null} relu ${layer.opts.relu ?? false}`;
+  }
+  return `${layer.name}|${shape}|dx ${needsInputGrad}|batch ${n}|nnz ${nnz}|${b.name}`;
 }
 
 // The timed crossover of a layer at batch n.

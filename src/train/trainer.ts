@@ -11,6 +11,7 @@ import type { Rng } from '../util/rng.ts';
 import type { Rewirer } from '../prune/dynamic/rewirer.ts';
 import { type Weights, snapshotWeights } from './state.ts';
 import { type KernelChoice, type SparseMode, activateSparse } from './sparse-plan.ts';
+import type { KernelPlanStore } from './kernel-plan.ts';
 
 /** One evaluation on the validation and test splits. */
 export interface EvalRecord {
@@ -47,6 +48,8 @@ export interface TrainOptions {
    * Always dense with a rewirer (its masks change every step).
    */
   sparse?: SparseMode;
+  /** 'auto' choices decided earlier (reused) and the place to keep new ones (train/kernel-plan.ts). */
+  kernelPlan?: KernelPlanStore;
   /** Seeded crop/flip of every training batch (image data; the dataset's inputShape is [C, H, W]). */
   augment?: AugmentOptions;
 }
@@ -121,7 +124,7 @@ export function* train(
 ): Generator<TrainEvent, TrainResult> {
   // A rewirer changes the masks every step, so CSR patterns built from them would go stale.
   const mode = opts.rewirer !== undefined ? 'dense' : (opts.sparse ?? 'auto');
-  const plan = activateSparse(b, model, opt, { mode, batchSize: opts.batchSize, inputShape: data.inputShape });
+  const plan = activateSparse(b, model, opt, { mode, batchSize: opts.batchSize, inputShape: data.inputShape, plan: opts.kernelPlan });
   try {
     const res = yield* trainSteps(b, model, params, opt, data, opts, rng);
     return { ...res, kernels: plan.kernels };

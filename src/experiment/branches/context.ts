@@ -5,6 +5,7 @@ import type { Optimizer } from '../../optim/optimizer.ts';
 import { lrSchedule } from '../../optim/schedule.ts';
 import { applyMasks } from '../../prune/apply.ts';
 import { type Masks, density } from '../../prune/masks.ts';
+import type { KernelPlanStore } from '../../train/kernel-plan.ts';
 import type { Network } from '../../train/setup.ts';
 import { type Weights, restoreWeights } from '../../train/state.ts';
 import { type TrainOptions, type TrainResult, train } from '../../train/trainer.ts';
@@ -40,6 +41,8 @@ export interface PieceContext {
   /** Per-layer pruning rates resolved from the config. */
   rates: Record<string, number>;
   rng: { init: Rng; reinit: Rng; randomMask: Rng; data: Rng; dropout: Rng };
+  /** The run's 'auto' kernel choices: reused by every branch, trial and resume (train/kernel-plan.ts). */
+  kernelPlan?: KernelPlanStore;
 }
 
 /** Where a piece's weights start: the trial's init, a fresh init, or saved values. */
@@ -75,6 +78,7 @@ export function* trainFrom(ctx: PieceContext, start: Start, mask: Masks, extra: 
     lr: lrSchedule(cfg.optimizer), // warmup and step decay; constant for the paper's Adam runs
     augment: cfg.augment,
     sparse: cfg.kernels,
+    kernelPlan: ctx.kernelPlan,
     startIteration: startIteration(ctx),
     ...trainExtra,
   };
