@@ -97,8 +97,16 @@ export interface Backend {
   free(b: Buf): void;
   /** Temporary buffer from the step arena, zero-filled; valid until resetScratch(). */
   scratch(n: number): Buf;
-  /** Releases every scratch buffer at once (called once per training step). */
+  /** Releases every scratch buffer at once (called once per training step); selects region 0. */
   resetScratch(): void;
+  /**
+   * Makes scratch() draw from region r (0: the step arena, the default; 1: a second one), first
+   * releasing what region r holds when `reset`. Inference alternates the two so that a layer's
+   * input is released once the next layer has run (train/inference.ts).
+   */
+  scratchRegion(r: 0 | 1, reset: boolean): void;
+  /** The most scratch bytes held since the last resetScratch() (both regions, kernel workspaces included). */
+  scratchPeak(): number;
   /** Copies a buffer out (into `out` when given, which must have b.length elements). */
   read(b: Buf, out?: Float32Array): Float32Array;
   /** Copies `src` into `b` starting at element `offset`. */

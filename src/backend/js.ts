@@ -10,6 +10,7 @@ import type { CsrIndex, IntBuf } from './backend.ts';
 import * as sp from './js-sparse.ts';
 import * as sc from './js-sparse-conv.ts';
 import { checkSparseConv } from './sparse-conv-geom.ts';
+import { ScratchRegions } from './scratch-regions.ts';
 
 /** A js-backend buffer: a Float32Array plus a liveness flag that catches use after free/reset. */
 export class JsBuf implements Buf {
@@ -31,8 +32,11 @@ function arr(b: Buf, n = 0, what = ''): Float32Array {
 /** The plain-TypeScript backend. */
 export class JsBackend implements Backend {
   readonly name = 'js';
-  private scratchBufs: JsBuf[] = [];
   private liveBytes = 0;
+  private readonly scratchBufs = new ScratchRegions<JsBuf>((b) => {
+    b.live = false;
+    this.liveBytes -= b.length * 4;
+  });
 
   alloc(n: number): Buf {
     this.liveBytes += n * 4;
@@ -44,17 +48,17 @@ export class JsBackend implements Backend {
     this.liveBytes -= b.length * 4;
   }
   scratch(n: number): Buf {
-    const b = new JsBuf(new Float32Array(n));
-    this.scratchBufs.push(b);
     this.liveBytes += n * 4;
-    return b;
+    return this.scratchBufs.add(new JsBuf(new Float32Array(n)));
   }
   resetScratch(): void {
-    for (const b of this.scratchBufs) {
-      b.live = false;
-      this.liveBytes -= b.length * 4;
-    }
-    this.scratchBufs = [];
+    this.scratchBufs.resetAll();
+  }
+  scratchRegion(r: 0 | 1, reset: boolean): void {
+    this.scratchBufs.select(r, reset);
+  }
+  scratchPeak(): number {
+    return this.scratchBufs.peak;
   }
   read(b: Buf, out?: Float32Array): Float32Array {
     const src = arr(b);

@@ -6,6 +6,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Buf, IntBuf } from './backend.ts';
 import { need } from './check.ts';
+import { ScratchRegions } from './scratch-regions.ts';
 import type { Tf } from './tfjs-init.ts';
 
 /** A float32 buffer of the tfjs backend: `t` is replaced (never mutated) by every write. */
@@ -32,8 +33,10 @@ export class TfIntBuf implements IntBuf {
 
 /** Memory of one tfjs backend: allocation, liveness checks, and swapping results into buffers. */
 export class TfStore {
-  private scratchBufs: TfBuf[] = [];
   private liveBytes = 0;
+  private readonly scratchBufs = new ScratchRegions<TfBuf>((b) => {
+    if (b.live) this.free(b); // a scratch buffer may already have been freed one by one
+  });
 
   constructor(readonly tf: Tf) {}
 
@@ -90,15 +93,21 @@ export class TfStore {
   }
 
   scratch(n: number): TfBuf {
-    const b = this.alloc(n);
-    this.scratchBufs.push(b);
-    return b;
+    return this.scratchBufs.add(this.alloc(n));
   }
 
   resetScratch(): void {
-    // a scratch buffer may already have been freed one by one
-    for (const b of this.scratchBufs) if (b.live) this.free(b);
-    this.scratchBufs = [];
+    this.scratchBufs.resetAll();
+  }
+
+  /** Backend.scratchRegion. */
+  scratchRegion(r: 0 | 1, reset: boolean): void {
+    this.scratchBufs.select(r, reset);
+  }
+
+  /** Backend.scratchPeak. */
+  scratchPeak(): number {
+    return this.scratchBufs.peak;
   }
 
   read(b: Buf, out?: Float32Array): Float32Array {

@@ -53,6 +53,12 @@ export class TfjsBackend implements Backend {
   resetScratch(): void {
     this.s.resetScratch();
   }
+  scratchRegion(r: 0 | 1, reset: boolean): void {
+    this.s.scratchRegion(r, reset);
+  }
+  scratchPeak(): number {
+    return this.s.scratchPeak();
+  }
   read(b: Buf, out?: Float32Array): Float32Array {
     return this.s.read(b, out);
   }

@@ -1,8 +1,9 @@
 /**
  * The NCHW ops of the wasm backend (convolution, pooling, batch norm): size checks, geometry
  * checks and the kernel calls of assembly/{conv,conv_bias,pool,batchnorm}.ts. The GEMM
- * convolution needs a column-matrix workspace; it is one heap block kept between calls and
- * grown on demand, so a training step of fixed shapes allocates nothing after the first.
+ * convolution needs a column-matrix workspace for the length of one call: the free space above
+ * the scratch arena's last buffer (wasm-heap.ts Arena.top), so it grows and is reused with the
+ * arena and a training step of fixed shapes allocates nothing after the first.
  */
 import type { Buf, ConvGeom, PoolGeom } from './backend.ts';
 import { need } from './check.ts';

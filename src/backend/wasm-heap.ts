@@ -1,13 +1,18 @@
 /**
  * Memory management for the wasm backend, all bookkeeping on the JS side: a first-fit free list
- * with coalescing for persistent buffers, and a per-step bump arena for scratch buffers.
+ * with coalescing for persistent buffers, and bump arenas for scratch buffers and kernel
+ * workspaces. Byte offsets run up to 4 GiB, so they are plain numbers, never int32s: a typed-array
+ * index is `ptr >>> 2` or `ptr / 4`, never `ptr >> 2` (negative past 2 GiB).
  */
+import { OutOfMemoryError } from './memory-error.ts';
 
 const ALIGN = 16;
 const PAGE = 65536;
+/** wasm32's limit: 65536 pages of 64 KiB. */
+export const MAX_WASM_BYTES = 2 ** 32;
 // Grow at least this much at a time so a run of small allocations does not grow page by page.
 const MIN_GROW_PAGES = 16;
-// First scratch chunk; later chunks double, and resetScratch() merges them into one.
+// First scratch chunk, and the least a chunk grows by in place.
 const MIN_CHUNK = 1 << 20;
 
 const align = (bytes: number): number => Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
@@ -17,19 +22,31 @@ interface Block {
   size: number;
 }
 
-/** First-fit allocator over [base, memory end) of a WebAssembly.Memory; grows it on demand. */
+/** First-fit allocator over [base, memory end) of a WebAssembly.Memory; grows it on demand up to `maxBytes`. */
 export class Heap {
   private free: Block[] = []; // sorted by start, never adjacent (always coalesced)
   private used = new Map<number, number>(); // ptr -> size in bytes
+  // End of the highest block ever handed out: memory above it is still zero from memory.grow.
+  private touched: number;
 
-  constructor(private readonly memory: WebAssembly.Memory, base: number) {
+  constructor(private readonly memory: WebAssembly.Memory, base: number, readonly maxBytes = MAX_WASM_BYTES) {
     const start = Math.ceil(base / ALIGN) * ALIGN;
     const end = memory.buffer.byteLength;
     if (end > start) this.free.push({ start, size: end - start });
+    this.touched = start;
   }
 
   /** Reserves `bytes` (rounded up to 16) and returns a 16-byte aligned byte offset. */
   alloc(bytes: number): number {
+    return this.allocDirty(bytes)[0];
+  }
+
+  /**
+   * alloc(), plus where the part that may hold old data ends: bytes from there on were never
+   * handed out and are still zero, so a zero-filling caller skips them (a fresh 2 GiB block
+   * costs nothing and is not even paged in).
+   */
+  allocDirty(bytes: number): [ptr: number, dirtyEnd: number] {
     const size = align(bytes);
     let i = this.free.findIndex((b) => b.size >= size);
     if (i < 0) i = this.grow(size);
@@ -38,7 +55,9 @@ export class Heap {
     if (b.size === size) this.free.splice(i, 1);
     else this.free[i] = { start: b.start + size, size: b.size - size };
     this.used.set(ptr, size);
-    return ptr;
+    const dirtyEnd = Math.max(ptr, Math.min(ptr + size, this.touched));
+    this.touched = Math.max(this.touched, ptr + size);
+    return [ptr, dirtyEnd];
   }
 
   /** Returns a block to the free list, merging it with free neighbours. */
@@ -46,15 +65,49 @@ export class Heap {
     const size = this.used.get(ptr);
     if (size === undefined) throw new Error(`wasm heap: free of unknown or already freed pointer ${ptr}`);
     this.used.delete(ptr);
+    const lo = this.freeIndexAt(ptr);
+    this.free.splice(lo, 0, { start: ptr, size });
+    this.coalesce(lo);
+  }
+
+  /**
+   * Grows the used block at `ptr` in place to `bytes` (rounded up to 16) when what follows it is
+   * free space or the end of memory (which then grows); false, changing nothing, otherwise.
+   */
+  extend(ptr: number, bytes: number): boolean {
+    const old = this.used.get(ptr);
+    if (old === undefined) throw new Error(`wasm heap: extend of unknown pointer ${ptr}`);
+    const size = align(bytes);
+    if (size <= old) return true;
+    const end = ptr + old;
+    const extra = size - old;
+    let i = this.freeIndexAt(end);
+    const f = this.free[i];
+    const memEnd = this.memory.buffer.byteLength;
+    const followedByFree = f !== undefined && f.start === end;
+    if (!(followedByFree && f.size >= extra)) {
+      // Only a block that reaches the end of memory (directly or through one free block) can grow.
+      if (end !== memEnd && !(followedByFree && f.start + f.size === memEnd)) return false;
+      i = this.grow(extra);
+    }
+    const g = this.free[i];
+    if (g.size === extra) this.free.splice(i, 1);
+    else this.free[i] = { start: g.start + extra, size: g.size - extra };
+    this.used.set(ptr, size);
+    this.touched = Math.max(this.touched, ptr + size);
+    return true;
+  }
+
+  // Index of the first free block starting at or after `ptr` (binary search).
+  private freeIndexAt(ptr: number): number {
     let lo = 0;
     let hi = this.free.length;
     while (lo < hi) {
-      const mid = (lo + hi) >> 1;
+      const mid = (lo + hi) >>> 1;
       if (this.free[mid].start < ptr) lo = mid + 1;
       else hi = mid;
     }
-    this.free.splice(lo, 0, { start: ptr, size });
-    this.coalesce(lo);
+    return lo;
   }
 
   // Merges free[i] with its right then left neighbour when they touch.
@@ -72,82 +125,123 @@ export class Heap {
     return i;
   }
 
-  // Grows memory so that a block of `size` fits at the end; returns that block's index.
+  // Grows memory so that a free block of `size` ends at the end of memory; returns its index.
+  // Throws OutOfMemoryError past maxBytes or when the engine refuses (no partial growth).
   private grow(size: number): number {
     const end = this.memory.buffer.byteLength;
     const last = this.free[this.free.length - 1];
     const tail = last && last.start + last.size === end ? last.size : 0;
-    const pages = Math.max(MIN_GROW_PAGES, Math.ceil((size - tail) / PAGE));
-    this.memory.grow(pages);
+    const need = Math.ceil((size - tail) / PAGE);
+    let pages = Math.max(MIN_GROW_PAGES, need);
+    if (end + pages * PAGE > this.maxBytes) pages = need; // near the limit: only what is needed
+    if (end + pages * PAGE > this.maxBytes) throw new OutOfMemoryError(size, end, this.maxBytes);
+    try {
+      this.memory.grow(pages);
+    } catch (err) {
+      if (err instanceof RangeError) throw new OutOfMemoryError(size, end, this.maxBytes);
+      throw err;
+    }
     this.free.push({ start: end, size: pages * PAGE });
     return this.coalesce(this.free.length - 1);
   }
 }
 
 /**
- * Step arena: bump allocation inside chunks taken from the Heap. reset() rewinds it; if a step
- * spilled into several chunks they are merged into one of the total size, so from the second
- * step on a step of the same shape allocates nothing and memory stays flat.
+ * A bump arena for scratch buffers, reset all at once. It takes one chunk from the Heap and
+ * grows it in place while it is the last block; only when something else was allocated behind it
+ * does it add a chunk, and reset() then merges the chunks into one block of the step's
+ * high-water mark (not the sum of the chunks), so a step of the same shape allocates nothing
+ * and memory stays flat. Kernel workspaces come from the free space above the last buffer
+ * (top()), so they live inside the same block instead of fragmenting the heap around it.
  */
 export class Arena {
   private chunks: Block[] = [];
   private cur = 0;
   private off = 0;
-  /** Bumped on every reset so stale scratch buffers can be detected. */
-  epoch = 0;
+  private level = 0; // bytes taken since reset, as if in one chunk
+  private peak = 0; // most bytes held at once since the last reset (workspaces included)
+  private highest = 0; // the largest peak since restartPeak()
+  /** Scratch buffers of this arena are valid while their epoch equals this (unique across arenas). */
+  epoch: number;
 
-  constructor(private readonly heap: Heap) {}
+  constructor(private readonly heap: Heap, private readonly nextEpoch: () => number) {
+    this.epoch = nextEpoch();
+  }
 
   /** Reserves `bytes` (rounded up to 16) until the next reset(); returns the byte offset. */
   take(bytes: number): number {
     const size = align(bytes);
-    while (this.cur < this.chunks.length) {
-      const c = this.chunks[this.cur];
-      if (this.off + size <= c.size) {
-        const ptr = c.start + this.off;
-        this.off += size;
-        return ptr;
+    const ptr = this.room(size);
+    this.off += size;
+    this.level += size;
+    this.peak = Math.max(this.peak, this.level);
+    this.highest = Math.max(this.highest, this.peak);
+    return ptr;
+  }
+
+  /**
+   * `bytes` of free space above the last take(), valid until the next take() or reset(): the
+   * workspace of one kernel call (the calls never overlap, and their outputs are taken before).
+   */
+  top(bytes: number): number {
+    const size = align(bytes);
+    const ptr = this.room(size);
+    this.peak = Math.max(this.peak, this.level + size);
+    this.highest = Math.max(this.highest, this.peak);
+    return ptr;
+  }
+
+  // Pointer of `size` free bytes at the bump position: in the current chunk, in that chunk
+  // grown in place, or in a new chunk.
+  private room(size: number): number {
+    for (let c = this.chunks[this.cur]; c !== undefined; c = this.chunks[this.cur]) {
+      if (this.off + size <= c.size) return c.start + this.off;
+      if (this.cur === this.chunks.length - 1) {
+        const want = this.off + size;
+        const grown = want + Math.max(MIN_CHUNK, Math.floor(want / 8)); // < 1/8 slack, few grow calls
+        if (this.heap.extend(c.start, grown)) {
+          c.size = align(grown);
+          return c.start + this.off;
+        }
+        break;
       }
       this.cur++;
       this.off = 0;
     }
-    const total = this.chunks.reduce((s, c) => s + c.size, 0);
-    const chunkSize = Math.max(size, MIN_CHUNK, total);
+    const chunkSize = align(Math.max(size, MIN_CHUNK));
     this.chunks.push({ start: this.heap.alloc(chunkSize), size: chunkSize });
     this.cur = this.chunks.length - 1;
-    this.off = size;
+    this.off = 0;
     return this.chunks[this.cur].start;
   }
 
-  /** Rewinds the arena; merges multiple chunks into one. */
+  /** The most bytes held at once (as if in one chunk, workspaces included) since restartPeak(), across resets. */
+  highWater(): number {
+    return this.highest;
+  }
+
+  /** Starts a new high-water measurement. */
+  restartPeak(): void {
+    this.highest = this.peak;
+  }
+
+  /** Rewinds the arena; merges several chunks into one of the high-water mark. */
   reset(): void {
     if (this.chunks.length > 1) {
-      const total = this.chunks.reduce((s, c) => s + c.size, 0);
       for (const c of this.chunks) this.heap.release(c.start);
-      this.chunks = [{ start: this.heap.alloc(total), size: total }];
+      const size = align(Math.max(this.peak, MIN_CHUNK));
+      this.chunks = [{ start: this.heap.alloc(size), size }];
     }
     this.cur = 0;
     this.off = 0;
-    this.epoch++;
+    this.level = 0;
+    this.peak = 0;
+    this.epoch = this.nextEpoch();
   }
 }
 
-/**
- * One heap block reused by kernels that need temporary memory inside a single call (the GEMM
- * convolution's column matrix, the sparse convolution's padded image and offsets): grown, never
- * shrunk, shared by every op family of a backend since calls never overlap.
- */
-export class Workspace {
-  private ptr = 0;
-  private bytes = 0;
-  constructor(private readonly heap: Heap) {}
-  /** The block's pointer, grown first to at least `bytes`. */
-  at(bytes: number): number {
-    if (bytes > this.bytes) {
-      if (this.bytes > 0) this.heap.release(this.ptr);
-      this.ptr = this.heap.alloc(bytes);
-      this.bytes = bytes;
-    }
-    return this.ptr;
-  }
+/** Where the kernels that need temporary memory inside one call get it (the arena's top()). */
+export interface Workspace {
+  /** A pointer to `bytes` of memory, valid until the next scratch allocation. */
+  at(bytes: number): number;
 }

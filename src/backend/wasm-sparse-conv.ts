@@ -6,8 +6,8 @@
  * nonzero reads its window of one padded image (296 KB, resident in L2) and the outputs are NCHW
  * directly, so there is neither a column matrix nor a reorder (measured in bench/sparse-conv.ts).
  * Each op needs a workspace (window offsets, the padded image, the transposed index of the input
- * gradient); it is one heap block kept between calls and grown on demand, like the GEMM
- * convolution's. Sizes and geometry are checked here; CSR indices are trusted (prune/csr.ts
+ * gradient) for the length of one call; it is the free space above the scratch arena's last
+ * buffer, like the GEMM convolution's. Sizes and geometry are checked here; CSR indices are trusted (prune/csr.ts
  * builds them, the js oracle checks them in every conformance test).
  */
 import type { Buf, ConvGeom, CsrIndex } from './backend.ts';

@@ -70,8 +70,8 @@ export class WasmSparse {
   }
 
   allocInt(n: number): IntBuf {
-    const ptr = this.heap.alloc(n * 4);
-    this.i32().fill(0, ptr >> 2, (ptr >> 2) + n);
+    const [ptr, dirtyEnd] = this.heap.allocDirty(n * 4);
+    this.i32().fill(0, ptr >>> 2, dirtyEnd >>> 2); // beyond dirtyEnd memory is still zero
     return new WasmIntBuf(ptr, n);
   }
   freeInt(b: IntBuf): void {
@@ -80,7 +80,7 @@ export class WasmSparse {
     (b as WasmIntBuf).live = false;
   }
   writeInt(b: IntBuf, src: ArrayLike<number>, offset = 0): void {
-    const start = this.ip(b, 0, 'writeInt') >> 2;
+    const start = this.ip(b, 0, 'writeInt') >>> 2;
     if (offset < 0 || offset + src.length > b.length) {
       throw new RangeError(`writeInt: ${src.length} elements at offset ${offset} overflow a buffer of ${b.length}`);
     }
@@ -88,7 +88,7 @@ export class WasmSparse {
     this.i32().set(src, start + offset);
   }
   readInt(b: IntBuf): Int32Array {
-    const start = this.ip(b, 0, 'readInt') >> 2;
+    const start = this.ip(b, 0, 'readInt') >>> 2;
     return this.i32().slice(start, start + b.length);
   }
   transpose(x: Buf, y: Buf, rows: number, cols: number): void {
@@ -138,7 +138,7 @@ export class WasmSparse {
     const ip = this.ip(idx, n, 'scatter idx');
     // The one sparse kernel that writes through an index: check them all (it runs rarely).
     const v = this.i32();
-    for (let j = ip >> 2, end = j + n; j < end; j++) {
+    for (let j = ip >>> 2, end = j + n; j < end; j++) {
       if (v[j] < 0 || v[j] >= x.length) throw new RangeError(`scatter: index ${v[j]} outside [0, ${x.length})`);
     }
     this.k.scatter_f32(this.fp(y, n, 'scatter y'), ip, this.fp(x, 0, 'scatter x'), n);

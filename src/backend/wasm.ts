@@ -3,13 +3,13 @@
  * live in the module's linear memory, so a kernel call passes pointers and copies nothing.
  */
 import type { AdamArgs, Backend, Buf, ConvGeom, GemmLayout, PoolGeom, SgdArgs } from './backend.ts';
-import { platform } from '#platform';
 import { need } from './check.ts';
 import { type ConvKernels, WasmConvOps } from './wasm-conv.ts';
-import { Arena, Heap, Workspace } from './wasm-heap.ts';
+import { Arena, Heap, MAX_WASM_BYTES } from './wasm-heap.ts';
 import type { CsrIndex, IntBuf } from './backend.ts';
 import { type SparseKernels, WasmSparse } from './wasm-sparse.ts';
 import { type SparseConvKernels, WasmSparseConv } from './wasm-sparse-conv.ts';
+import { type WasmModuleInput, readWasmFile } from './wasm-source.ts';
 
 /** The exports of build/lth.wasm (pointers are byte offsets; bools are 0/1). */
 interface Kernels extends SparseKernels, ConvKernels, SparseConvKernels {
@@ -38,39 +38,42 @@ interface Kernels extends SparseKernels, ConvKernels, SparseConvKernels {
     lr: number, mu: number, wd: number, nesterov: number): void;
 }
 
-/** A wasm-backend buffer: `length` f32 elements at byte offset `ptr` of linear memory. */
+/**
+ * A wasm-backend buffer: `length` f32 elements at byte offset `ptr` of linear memory. Offsets
+ * reach 4 GiB: index a typed array with `ptr >>> 2`, never `ptr >> 2` (negative past 2 GiB).
+ */
 export class WasmBuf implements Buf {
   /** False once freed. */
   live = true;
-  /** Arena epoch for scratch buffers (valid until the next reset); -1 for persistent ones. */
+  /** Arena epoch for scratch buffers (valid until that arena's next reset); -1 for persistent ones. */
   constructor(readonly ptr: number, readonly length: number, readonly epoch: number) {}
 }
 
-/**
- * Reads build/lth.wasm (Node: from disk; a browser fetches it relative to the bundle, so a page
- * usually fetches the bytes itself and passes them to createWasmBackend).
- */
-export async function readWasmFile(): Promise<Uint8Array<ArrayBuffer>> {
-  const url = new URL('../../build/lth.wasm', import.meta.url);
-  try {
-    return await platform.readFile(url);
-  } catch (err) {
-    throw new Error(`cannot read ${url.pathname} (${(err as Error).message}); run \`npm run build:wasm\``);
-  }
+/** Options of createWasmBackend. */
+export interface WasmBackendOptions {
+  /** Most bytes of linear memory the heap may grow to (default and ceiling: wasm32's 4 GiB). */
+  maxMemoryBytes?: number;
 }
 
-/** Instantiates the kernel module from `bytes`, or from build/lth.wasm when omitted. */
-export async function createWasmBackend(bytes?: BufferSource): Promise<WasmBackend> {
-  const source = bytes ?? (await readWasmFile());
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(source), {});
-  return new WasmBackend(instance.exports as unknown as Kernels);
+/**
+ * Instantiates the kernel module from `source` (its bytes or a compiled module; wasm-source.ts
+ * turns a URL or path into bytes), or from the package's build/lth.wasm when omitted.
+ */
+export async function createWasmBackend(source?: WasmModuleInput, opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const input = source ?? (await readWasmFile());
+  const module = input instanceof WebAssembly.Module ? input : await WebAssembly.compile(input);
+  const instance = await WebAssembly.instantiate(module, {});
+  return new WasmBackend(instance.exports as unknown as Kernels, opts);
 }
 
 /** The wasm SIMD backend; construct it with createWasmBackend(). */
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
   private readonly heap: Heap;
-  private readonly arena: Arena;
+  // Two scratch regions (scratchRegion()); `region` is the one scratch() draws from.
+  private readonly arenas: [Arena, Arena];
+  private region: 0 | 1 = 0;
+  private epochs = 0;
   private view: Float32Array;
   private readonly sparse: WasmSparse;
   private readonly sparseConv: WasmSparseConv;
@@ -78,11 +81,13 @@ export class WasmBackend implements Backend {
   // The NCHW ops (convolution, pooling, batch norm) live in wasm-conv.ts.
   private readonly nchw: WasmConvOps;
 
-  constructor(private readonly k: Kernels) {
-    this.heap = new Heap(k.memory, k.heapBase());
-    this.arena = new Arena(this.heap);
+  constructor(private readonly k: Kernels, opts: WasmBackendOptions = {}) {
+    this.heap = new Heap(k.memory, k.heapBase(), Math.min(opts.maxMemoryBytes ?? MAX_WASM_BYTES, MAX_WASM_BYTES));
+    const epoch = (): number => this.epochs++;
+    this.arenas = [new Arena(this.heap, epoch), new Arena(this.heap, epoch)];
     this.sparse = new WasmSparse(k, this.heap, (b) => this.p(b));
-    const ws = new Workspace(this.heap); // one block for both: their calls never overlap
+    // Kernel workspaces are the free space above the current region's last scratch buffer.
+    const ws = { at: (bytes: number): number => this.arenas[this.region].top(bytes) };
     this.sparseConv = new WasmSparseConv(k, ws, (b) => this.p(b));
     this.nchw = new WasmConvOps(k, ws, (b) => this.p(b));
     this.view = new Float32Array(k.memory.buffer);
@@ -98,15 +103,15 @@ export class WasmBackend implements Backend {
   private p(b: Buf): number {
     if (!(b instanceof WasmBuf)) throw new Error('wasm backend: buffer belongs to another backend');
     if (!b.live) throw new Error('wasm backend: buffer used after free()');
-    if (b.epoch >= 0 && b.epoch !== this.arena.epoch) {
+    if (b.epoch >= 0 && b.epoch !== this.arenas[0].epoch && b.epoch !== this.arenas[1].epoch) {
       throw new Error('wasm backend: scratch buffer used after resetScratch()');
     }
     return b.ptr;
   }
 
   alloc(n: number): Buf {
-    const ptr = this.heap.alloc(n * 4);
-    this.f32().fill(0, ptr >> 2, (ptr >> 2) + n);
+    const [ptr, dirtyEnd] = this.heap.allocDirty(n * 4);
+    this.f32().fill(0, ptr >>> 2, dirtyEnd >>> 2); // beyond dirtyEnd memory is still zero
     return new WasmBuf(ptr, n, -1);
   }
   free(b: Buf): void {
@@ -116,22 +121,34 @@ export class WasmBackend implements Backend {
     (b as WasmBuf).live = false;
   }
   scratch(n: number): Buf {
-    const ptr = this.arena.take(n * 4);
-    this.f32().fill(0, ptr >> 2, (ptr >> 2) + n);
-    return new WasmBuf(ptr, n, this.arena.epoch);
+    const a = this.arenas[this.region];
+    const ptr = a.take(n * 4);
+    this.f32().fill(0, ptr >>> 2, (ptr >>> 2) + n);
+    return new WasmBuf(ptr, n, a.epoch);
   }
   resetScratch(): void {
-    this.arena.reset();
+    for (const a of this.arenas) {
+      a.reset();
+      a.restartPeak();
+    }
+    this.region = 0;
+  }
+  scratchRegion(r: 0 | 1, reset: boolean): void {
+    if (reset) this.arenas[r].reset();
+    this.region = r;
+  }
+  scratchPeak(): number {
+    return this.arenas[0].highWater() + this.arenas[1].highWater();
   }
   read(b: Buf, out?: Float32Array): Float32Array {
-    const start = this.p(b) >> 2;
+    const start = this.p(b) >>> 2;
     const dst = out ?? new Float32Array(b.length);
     if (dst.length !== b.length) throw new RangeError(`read: out has ${dst.length} elements, buffer ${b.length}`);
     dst.set(this.f32().subarray(start, start + b.length));
     return dst;
   }
   write(b: Buf, src: ArrayLike<number>, offset = 0): void {
-    const start = this.p(b) >> 2;
+    const start = this.p(b) >>> 2;
     if (offset < 0 || offset + src.length > b.length) {
       throw new RangeError(`write: ${src.length} elements at offset ${offset} overflow a buffer of ${b.length}`);
     }
@@ -275,7 +292,8 @@ export class WasmBackend implements Backend {
   }
 
   scratchUninit(n: number): Buf {
-    return new WasmBuf(this.arena.take(n * 4), n, this.arena.epoch); // no fill: the caller overwrites it
+    const a = this.arenas[this.region];
+    return new WasmBuf(a.take(n * 4), n, a.epoch); // no fill: the caller overwrites it
   }
   // Sparse ops live in wasm-sparse.ts; these only forward.
   allocInt(n: number): IntBuf {

@@ -104,9 +104,14 @@ export async function showProgress<R>(events: AsyncGenerator<RunEvent, R>, itera
       label = `round ${ev.round} trial ${ev.trial} ${ev.branch} ${(ev.weightsRemaining * 100).toFixed(1)}%`;
     } else if (ev.kind === 'iteration') {
       bar?.tick(ev.iteration, label + (ev.testAccuracy !== undefined ? ` acc ${(ev.testAccuracy * 100).toFixed(2)}%` : ''));
+    } else if (ev.kind === 'diverged' || ev.kind === 'corrupt') {
+      // Warnings print even with --json (stdout stays JSON); the bar line is cleared first.
+      bar?.done();
+      process.stderr.write(`lth: ${ev.kind === 'diverged' ? divergedLine(ev) : corruptLine(ev)}\n`);
+      if (ev.kind === 'diverged' && !ev.skipped) bar?.finishPiece(ev.notRun * iterations); // pieces that will not run
     } else if (ev.kind === 'pieceDone') {
       bar?.finishPiece(iterations);
-      if (!quiet && !process.stderr.isTTY) {
+      if (!quiet && !process.stderr.isTTY && ev.result.diverged === undefined) {
         const p = ev.result;
         process.stderr.write(`round ${p.round} trial ${p.trial} ${p.branch}: ${(p.weightsRemaining * 100).toFixed(1)}% weights, early stop ${p.earlyStopIteration}, test acc ${(p.testAccuracyAtEarlyStop * 100).toFixed(2)}% (${p.wallSeconds.toFixed(1)} s)\n`);
       }
@@ -114,4 +119,16 @@ export async function showProgress<R>(events: AsyncGenerator<RunEvent, R>, itera
   }
   bar?.done();
   return next.value;
+}
+
+// "round 2 trial 1 ticket: diverged at iteration 37 (loss NaN), left out of the means; 3 later pieces of trial 1 ..."
+function divergedLine(ev: Extract<RunEvent, { kind: 'diverged' }>): string {
+  const after = ev.notRun === 0 ? '' : `; ${ev.notRun} later piece${ev.notRun === 1 ? '' : 's'} of trial ${ev.trial} build${ev.notRun === 1 ? 's' : ''} on it and ${ev.notRun === 1 ? 'is' : 'are'} not run`;
+  const earlier = ev.skipped ? ' (recorded by an earlier run)' : '';
+  return `round ${ev.round} trial ${ev.trial} ${ev.branch}: diverged at iteration ${ev.iteration} (loss ${ev.loss})${earlier}, left out of the means${after}; lower the learning rate`;
+}
+
+// "runs/x/round-1/trial-0/ticket.json: empty file; moved to ....corrupt, recomputing"
+function corruptLine(ev: Extract<RunEvent, { kind: 'corrupt' }>): string {
+  return ev.movedTo === undefined ? `${ev.path}: ${ev.reason}; recomputing the piece that writes it` : `${ev.path}: ${ev.reason}; moved to ${ev.movedTo}, recomputing it`;
 }

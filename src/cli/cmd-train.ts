@@ -72,6 +72,13 @@ export const trainCommand: Command = {
     }
     bar.done();
     const res = r.value;
+    if (res.diverged) {
+      // Not a user-input error (exit 2): the settings ran, and training blew up.
+      const { iteration, loss } = res.diverged;
+      if (values.json) console.log(JSON.stringify({ model: values.model, dataset: data.name, backend: b.name, seed, iterations, batchSize, diverged: { iteration, loss: String(loss) } }));
+      process.stderr.write(`lth: diverged at iteration ${iteration} (loss ${loss}); lower the learning rate\n`);
+      return 1;
+    }
     const out = {
       model: values.model,
       dataset: data.name,

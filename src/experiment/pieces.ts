@@ -26,6 +26,11 @@ export interface PieceResult {
   kernels: Record<string, KernelChoice>;
   /** Branch-specific results (e.g. the instability barrier). */
   extras?: Record<string, unknown>;
+  /**
+   * Set when training diverged (a non-finite loss) and stopped there; the summary leaves the
+   * piece out of its means. `loss` is text because JSON has no NaN or Infinity.
+   */
+  diverged?: { iteration: number; loss: string };
 }
 
 /**

@@ -1,18 +1,22 @@
 import type { BranchName, ExperimentConfig } from './config.ts';
-import { readJsonIfExists, writeFileAtomic, writeJsonAtomic } from './io/atomic.ts';
+import { writeFileAtomic, writeJsonAtomic } from './io/atomic.ts';
 import { branchesOf } from './branches/registry.ts';
 import type { PieceResult } from './pieces.ts';
+import { readPieceResult } from './piece-schema.ts';
 import { summarizeTrials } from './report/summarize.ts';
-import type { MetricRow, RoundSummary, Summary } from './report/types.ts';
+import type { DivergedTrial, MetricRow, RoundSummary, Summary } from './report/types.ts';
 import type { RunDir } from './store.ts';
 
-/** Every finished piece result in a run directory, in round, trial, branch order. */
+/**
+ * Every finished piece result in a run directory, in round, trial, branch order. An invalid
+ * one is a CorruptFileError (the runner has set those aside before it calls this).
+ */
 export function readPieces(cfg: ExperimentConfig, dir: RunDir): PieceResult[] {
   const out: PieceResult[] = [];
   for (let r = 0; r <= cfg.pruning.rounds; r++) {
     for (let t = 0; t < cfg.trials; t++) {
       for (const br of branchesOf(cfg, r)) {
-        const p = readJsonIfExists<PieceResult>(dir.result(r, t, br));
+        const p = readPieceResult(dir.result(r, t, br), { round: r, trial: t, branch: br });
         if (p !== undefined) out.push(p);
       }
     }
@@ -20,7 +24,10 @@ export function readPieces(cfg: ExperimentConfig, dir: RunDir): PieceResult[] {
   return out;
 }
 
-/** The summary of the finished pieces: per round, per branch means and min/max over trials. */
+/**
+ * The summary of the finished pieces: per round, per branch means and min/max over trials.
+ * Diverged pieces are left out of those and listed in the round's `diverged`.
+ */
 export function buildSummary(cfg: ExperimentConfig, pieces: PieceResult[]): Summary {
   const rounds: RoundSummary[] = [];
   for (let r = 0; r <= cfg.pruning.rounds; r++) {
@@ -28,7 +35,7 @@ export function buildSummary(cfg: ExperimentConfig, pieces: PieceResult[]): Summ
     if (inRound.length === 0) continue;
     const branches: RoundSummary['branches'] = {};
     for (const br of branchesOf(cfg, r) as BranchName[]) {
-      const trials = inRound.filter((p) => p.branch === br);
+      const trials = inRound.filter((p) => p.branch === br && p.diverged === undefined);
       if (trials.length === 0) continue;
       branches[br] = summarizeTrials(
         trials.map((p) => ({
@@ -43,7 +50,8 @@ export function buildSummary(cfg: ExperimentConfig, pieces: PieceResult[]): Summ
       );
     }
     const ticket = inRound.find((p) => p.branch === 'ticket');
-    rounds.push({ round: r, weightsRemaining: (ticket ?? inRound[0]).weightsRemaining, branches });
+    const diverged = inRound.flatMap((p): DivergedTrial[] => (p.diverged ? [{ branch: p.branch, trial: p.trial, seed: p.seed, ...p.diverged }] : []));
+    rounds.push({ round: r, weightsRemaining: (ticket ?? inRound[0]).weightsRemaining, branches, ...(diverged.length > 0 ? { diverged } : {}) });
   }
   return { name: cfg.name, rounds };
 }

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import type { Weights } from '../train/state.ts';
 import type { Masks } from '../prune/masks.ts';
 import { loadSafetensors, saveSafetensors } from './io/safetensors-file.ts';
-import type { SafeTensor } from './io/safetensors.ts';
+import type { SafeTensor, SafetensorsFile } from './io/safetensors.ts';
+import { CorruptFileError } from './io/corrupt.ts';
+import { type ExpectedShapes, tensorProblem } from './io/tensor-check.ts';
+import { UserError } from '../util/errors.ts';
 
 /** Paths of everything a run directory holds (see shared/DESIGN.md, "Results on disk"). */
 export class RunDir {
@@ -55,9 +58,13 @@ export function saveWeights(path: string, w: Weights, shapes: Record<string, rea
   saveSafetensors(path, tensors, metadata);
 }
 
-/** Loads F32 weights saved by saveWeights. */
-export function loadWeights(path: string): Weights {
-  const f = loadSafetensors(path);
+/**
+ * Loads F32 weights saved by saveWeights. With `expect` (every parameter's shape) the file must
+ * hold exactly those tensors, finite: otherwise, or when it is missing or unreadable, a
+ * CorruptFileError names the file and the problem.
+ */
+export function loadWeights(path: string, expect?: ExpectedShapes): Weights {
+  const f = expect === undefined ? loadSafetensors(path) : loadChecked(path, expect, 'weights');
   const out: Weights = {};
   for (const [name, t] of Object.entries(f.tensors)) out[name] = t.data as Float32Array;
   return out;
@@ -70,12 +77,30 @@ export function saveMasks(path: string, masks: Masks, shapes: Record<string, rea
   saveSafetensors(path, tensors);
 }
 
-/** Loads masks saved by saveMasks. */
-export function loadMasks(path: string): Masks {
-  const f = loadSafetensors(path);
+/**
+ * Loads masks saved by saveMasks. With `expect` (each prunable parameter's shape) the file must
+ * hold exactly those masks, with values 0 or 1: otherwise a CorruptFileError (see loadWeights).
+ */
+export function loadMasks(path: string, expect?: ExpectedShapes): Masks {
+  const f = expect === undefined ? loadSafetensors(path) : loadChecked(path, expect, 'mask');
   const out: Masks = {};
   for (const [name, t] of Object.entries(f.tensors)) out[name] = t.data as Uint8Array;
   return out;
+}
+
+// Reads and validates a run file; every failure becomes a CorruptFileError naming it.
+function loadChecked(path: string, expect: ExpectedShapes, kind: 'mask' | 'weights'): SafetensorsFile {
+  if (!existsSync(path)) throw new CorruptFileError(path, 'missing', true);
+  let f: SafetensorsFile;
+  try {
+    f = loadSafetensors(path);
+  } catch (e) {
+    if (e instanceof UserError) throw new CorruptFileError(path, e.message.startsWith(`${path}: `) ? e.message.slice(path.length + 2) : e.message);
+    throw e;
+  }
+  const problem = tensorProblem(f, expect, kind);
+  if (problem !== undefined) throw new CorruptFileError(path, problem);
+  return f;
 }
 
 /** True when a file exists. */

@@ -65,6 +65,18 @@ export interface TrainResult {
   stepsPerSecond: number;
   /** The dense/sparse kernel choice of every Linear and Conv2d layer, by layer name (train/sparse-plan.ts). */
   kernels: Record<string, KernelChoice>;
+  /**
+   * Set when training stopped early because a loss was not finite (a training step's loss, or
+   * the validation loss at an evaluation). `final` is then the evaluation at that iteration and
+   * `earlyStop` the best evaluation with a finite validation loss (or `final` if none).
+   */
+  diverged?: Divergence;
+}
+
+/** Where training diverged: the iteration and the non-finite loss (NaN or ±Infinity) seen there. */
+export interface Divergence {
+  iteration: number;
+  loss: number;
 }
 
 /** Progress events yielded while training. */
@@ -133,7 +145,8 @@ export function* train(
   }
 }
 
-// The training loop proper.
+// The training loop proper. Stops at the first non-finite loss (divergence): later steps would
+// only spread NaN, and an early stop picked among NaN evaluations would be meaningless.
 function* trainSteps(
   b: Backend,
   model: Module,
@@ -155,25 +168,43 @@ function* trainSteps(
   const t0 = performance.now();
   let evalMs = 0;
   const start = opts.startIteration ?? 0;
+  let diverged: Divergence | undefined;
+  let last = start;
+  const evaluateAt = (it: number): EvalRecord => {
+    const e0 = performance.now();
+    const val = evaluate(b, model, data.val, features, data.numClasses, rng.dropout, opts.evalBatchSize);
+    const test = evaluate(b, model, data.test, features, data.numClasses, rng.dropout, opts.evalBatchSize);
+    evalMs += performance.now() - e0;
+    const record: EvalRecord = { iteration: it, trainLoss: lossSum / lossCount, valLoss: val.loss, valAccuracy: val.accuracy, testLoss: test.loss, testAccuracy: test.accuracy };
+    lossSum = 0;
+    lossCount = 0;
+    evals.push(record);
+    return record;
+  };
   opts.rewirer?.start(b, params);
   batcher.seek(start);
   if (wanted.has(start)) snapshots.set(start, snapshotWeights(b, params));
   for (let it = start + 1; it <= opts.iterations; it++) {
     const batch = batcher.next();
-    lossSum += trainStep(ctx, model, params, opt, batch.x, batch.y, batch.n, features, opts.lr(it));
-    opts.rewirer?.afterStep(it, b, params, opts.lr(it));
+    const loss = trainStep(ctx, model, params, opt, batch.x, batch.y, batch.n, features, opts.lr(it));
+    last = it;
+    lossSum += loss;
     lossCount++;
+    if (!Number.isFinite(loss)) {
+      // No snapshot or rewiring of the broken weights; one evaluation records the end state.
+      diverged = { iteration: it, loss };
+      yield { kind: 'eval', record: evaluateAt(it) };
+      break;
+    }
+    opts.rewirer?.afterStep(it, b, params, opts.lr(it));
     if (wanted.has(it)) snapshots.set(it, snapshotWeights(b, params));
     if (it % opts.evalEvery === 0 || it === opts.iterations) {
-      const e0 = performance.now();
-      const val = evaluate(b, model, data.val, features, data.numClasses, rng.dropout, opts.evalBatchSize);
-      const test = evaluate(b, model, data.test, features, data.numClasses, rng.dropout, opts.evalBatchSize);
-      evalMs += performance.now() - e0;
-      const record: EvalRecord = { iteration: it, trainLoss: lossSum / lossCount, valLoss: val.loss, valAccuracy: val.accuracy, testLoss: test.loss, testAccuracy: test.accuracy };
-      lossSum = 0;
-      lossCount = 0;
-      evals.push(record);
+      const record = evaluateAt(it);
       yield { kind: 'eval', record };
+      if (!Number.isFinite(record.valLoss)) {
+        diverged = { iteration: it, loss: record.valLoss };
+        break;
+      }
     } else {
       yield { kind: 'step', iteration: it };
     }
@@ -181,7 +212,9 @@ function* trainSteps(
   b.resetScratch();
   const seconds = (performance.now() - t0) / 1000;
   const stepSeconds = seconds - evalMs / 1000;
-  let earlyStop = evals[0];
-  for (const e of evals) if (e.valLoss < earlyStop.valLoss) earlyStop = e;
-  return { evals, earlyStop, final: evals[evals.length - 1], snapshots, seconds, stepsPerSecond: (opts.iterations - start) / stepSeconds };
+  const finite = evals.filter((e) => Number.isFinite(e.valLoss));
+  let earlyStop = finite[0] ?? evals[evals.length - 1];
+  for (const e of finite) if (e.valLoss < earlyStop.valLoss) earlyStop = e;
+  const res = { evals, earlyStop, final: evals[evals.length - 1], snapshots, seconds, stepsPerSecond: (last - start) / stepSeconds };
+  return diverged === undefined ? res : { ...res, diverged };
 }

@@ -4,6 +4,9 @@ import * as assert from 'uvu/assert';
 import { WasmBuf, createWasmBackend } from '../../src/backend/wasm.ts';
 import { createBackend, backendNames } from '../../src/backend/index.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { JsBackend } from '../../src/backend/js.ts';
+import { convGeom } from '../../src/backend/conv-geom.ts';
+import { OutOfMemoryError } from '../../src/backend/memory-error.ts';
 
 const ptr = (b: unknown): number => (b as WasmBuf).ptr;
 
@@ -77,6 +80,96 @@ test('buffers written before memory.grow read back intact; kernels work on both 
   assert.equal(Array.from(b.read(huge).subarray(0, 5)), [1, 2, 3, 4, 5]);
   assert.equal(Array.from(b.read(huge).subarray((8 << 20) - 3)), [9, 8, 7]);
   assert.is(b.sum(huge, 8 << 20), 15 + 24);
+});
+
+test('a step that outgrows its chunk behind a persistent block merges to its high-water mark, then stays flat', async () => {
+  const b = await createWasmBackend();
+  const MiB = 2 ** 18; // floats
+  const step = (churn: boolean): void => {
+    b.scratch(3 * MiB);
+    if (churn) b.free(b.alloc(1000)); // a persistent block lands behind the chunk: it cannot grow in place
+    const keep = churn ? b.alloc(1000) : null;
+    b.scratch(5 * MiB);
+    b.scratch(2 * MiB);
+    b.resetScratch();
+    if (keep) b.free(keep);
+  };
+  const before = b.memoryBytes();
+  step(true);
+  const after = b.memoryBytes();
+  // 10 MiB high-water: a 3 MiB chunk, a 5 MiB one grown in place to 8, then one 10 MiB block
+  // reusing the 8 (~14 MiB in all), not doubled chunks (3, 5, 8 MiB) merged into 16 more.
+  assert.ok(after - before < 16 << 20, `grew ${(after - before) / 2 ** 20} MiB`);
+  const [s0, s1] = [b.scratch(3 * MiB), b.scratch(7 * MiB)];
+  assert.is(ptr(s1), ptr(s0) + (3 << 20), 'one block after the merge');
+  b.resetScratch();
+  for (let i = 0; i < 50; i++) step(i % 2 === 0);
+  assert.is(b.memoryBytes(), after, 'flat');
+});
+
+test('kernel workspaces come from the arena: convolution steps allocate nothing after the first', async () => {
+  const b = await createWasmBackend();
+  const g = convGeom(8, 16, 16, 16, 32, 3);
+  const w = b.alloc(32 * 16 * 9);
+  const step = (): void => {
+    const x = b.scratch(8 * 16 * 256), y = b.scratch(8 * 32 * 256);
+    b.conv2d(x, w, y, g);
+    b.conv2dBackwardData(y, w, x, g, false);
+    b.conv2dBackwardWeights(x, y, w, g, false);
+  };
+  step();
+  const peak = b.scratchPeak();
+  assert.ok(peak > 4 * (8 * 16 * 256 + 8 * 32 * 256), 'the peak counts the workspace above the buffers');
+  b.resetScratch();
+  const flat = b.memoryBytes();
+  for (let i = 0; i < 20; i++) {
+    step();
+    b.resetScratch();
+  }
+  assert.is(b.memoryBytes(), flat);
+});
+
+test('scratch regions: resetting one leaves the other valid; scratchPeak sums both since resetScratch', async () => {
+  for (const b of [await createWasmBackend(), new JsBackend()]) {
+    const a = b.scratch(10);
+    b.write(a, [1, 2, 3]);
+    b.scratchRegion(1, true);
+    const c = b.scratch(20);
+    b.scratchRegion(0, true);
+    assert.throws(() => b.read(a), /resetScratch/, `${b.name}: region 0 was reset`);
+    const d = b.scratch(5);
+    b.scratchRegion(1, true);
+    assert.throws(() => b.read(c), /resetScratch/, `${b.name}: region 1 was reset`);
+    assert.equal(Array.from(b.read(d)), [0, 0, 0, 0, 0], `${b.name}: region 0 kept`);
+    assert.ok(b.scratchPeak() >= 4 * (10 + 20) && b.scratchPeak() < 4 * (10 + 20) + 200, `${b.name}: peak ${b.scratchPeak()}`);
+    b.resetScratch();
+    assert.throws(() => b.read(d), /resetScratch/);
+    assert.is(b.scratchPeak(), 0);
+    b.scratch(3);
+    assert.ok(b.scratchPeak() >= 12 && b.scratchPeak() < 100, `${b.name}: peak ${b.scratchPeak()} restarts`);
+    b.resetScratch();
+  }
+});
+
+test('growth past maxMemoryBytes is an OutOfMemoryError; the heap stays usable', async () => {
+  const b = await createWasmBackend(undefined, { maxMemoryBytes: 32 << 20 });
+  const x = b.alloc(1000);
+  const err = (() => {
+    try {
+      b.alloc(40 << 18);
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.instance(err, OutOfMemoryError);
+  assert.is((err as OutOfMemoryError).maxBytes, 32 << 20);
+  assert.throws(() => b.scratch(40 << 18), (e: unknown) => e instanceof OutOfMemoryError);
+  b.resetScratch();
+  assert.ok(b.memoryBytes() <= 32 << 20);
+  const y = b.alloc(1 << 20);
+  b.write(x, [5]);
+  assert.is(b.read(x)[0], 5);
+  b.free(y);
 });
 
 test('createBackend: known names work, an unknown name is a UserError listing the valid ones', async () => {

@@ -21,7 +21,11 @@ export type RunEvent =
   | { kind: 'start'; totalPieces: number; donePieces: number }
   | { kind: 'piece'; round: number; trial: number; branch: BranchName; weightsRemaining: number; skipped: boolean }
   | { kind: 'iteration'; iteration: number; total: number; testAccuracy?: number }
-  | { kind: 'pieceDone'; result: PieceResult };
+  | { kind: 'pieceDone'; result: PieceResult }
+  /** A piece diverged (now, or in an earlier run: `skipped`); `notRun` later pieces build on it and are not run. */
+  | { kind: 'diverged'; round: number; trial: number; branch: BranchName; iteration: number; loss: string; notRun: number; skipped: boolean }
+  /** A file read back was invalid: moved aside to `movedTo` (absent when it was missing) and recomputed. */
+  | { kind: 'corrupt'; path: string; reason: string; movedTo?: string };
 
 /** Everything a branch needs to train one piece (one round of one trial). */
 export interface PieceContext {
@@ -50,7 +54,7 @@ export type Start = { kind: 'init' } | { kind: 'reinit' } | { kind: 'weights'; w
 
 /** The rewind weights of the trial (saved after its dense round 0). */
 export function rewindWeights(ctx: PieceContext): Weights {
-  return loadWeights(ctx.dir.rewind(ctx.trial));
+  return loadWeights(ctx.dir.rewind(ctx.trial), ctx.shapes);
 }
 
 /** The iteration training resumes at: the rewind point for pruned rounds (late rewinding). */
@@ -110,6 +114,7 @@ export function pieceResult(ctx: PieceContext, mask: Masks, res: TrainResult, ex
     evals: res.evals,
     kernels: res.kernels,
     ...(extras ? { extras } : {}),
+    ...(res.diverged ? { diverged: { iteration: res.diverged.iteration, loss: String(res.diverged.loss) } } : {}),
   };
 }
 

@@ -18,12 +18,13 @@ export const fineTuneBranch: BranchSpec = {
   inRoundZero: false,
   *run(ctx: PieceContext): Generator<RunEvent, PieceResult> {
     const { cfg, dir, round, trial } = ctx;
-    const prevWeights = loadWeights(round === 1 ? dir.finalWeights(0, trial, 'ticket') : dir.finalWeights(round - 1, trial, 'fineTune'));
-    const prevMask = round === 1 ? fullMasks(Object.fromEntries(Object.entries(ctx.ticketMask).map(([k, m]) => [k, m.length]))) : loadMasks(dir.branchMask(round - 1, trial, 'fineTune'));
+    const maskShapes = Object.fromEntries(Object.keys(ctx.ticketMask).map((k) => [k, ctx.shapes[k]]));
+    const prevWeights = loadWeights(round === 1 ? dir.finalWeights(0, trial, 'ticket') : dir.finalWeights(round - 1, trial, 'fineTune'), ctx.shapes);
+    const prevMask = round === 1 ? fullMasks(Object.fromEntries(Object.entries(ctx.ticketMask).map(([k, m]) => [k, m.length]))) : loadMasks(dir.branchMask(round - 1, trial, 'fineTune'), maskShapes);
     const maskPath = dir.branchMask(round, trial, 'fineTune');
     let mask: Masks;
     if (exists(maskPath)) {
-      mask = loadMasks(maskPath);
+      mask = loadMasks(maskPath, maskShapes);
     } else {
       mask = pruneStep(cfg, magnitudeScores(prevWeights, prevMask), prevMask, ctx.rates);
       saveMasks(maskPath, mask, ctx.shapes);
@@ -31,6 +32,8 @@ export const fineTuneBranch: BranchSpec = {
     const iterations = cfg.fineTune.iterations > 0 ? cfg.fineTune.iterations : cfg.iterations;
     const lr = cfg.optimizer.lr * cfg.fineTune.lrScale;
     const res = yield* trainFrom(ctx, { kind: 'weights', weights: prevWeights }, mask, { iterations, startIteration: 0, lr: () => lr });
+    // Diverged: no weights to save; the runner does not run this trial's later fine-tuning rounds.
+    if (res.diverged) return pieceResult(ctx, mask, res);
     saveWeights(dir.finalWeights(round, trial, 'fineTune'), snapshotWeights(ctx.b, ctx.net.params), ctx.shapes, weightsMeta(ctx, 'fineTune'));
     return pieceResult(ctx, mask, res);
   },

@@ -8,7 +8,8 @@ import type { BranchSpec } from './spec.ts';
 
 /**
  * The winning ticket: round 0 trains the dense network from init and saves the rewind point;
- * later rounds rewind the survivors of the round's mask to it and train again.
+ * later rounds rewind the survivors of the round's mask to it and train again. A diverged
+ * ticket saves no weights: the trial's later rounds are not run.
  */
 export const ticketBranch: BranchSpec = {
   description: 'IMP winning ticket: survivors rewound to their weights at the rewind iteration',
@@ -17,6 +18,8 @@ export const ticketBranch: BranchSpec = {
     const k = ctx.cfg.pruning.rewindIteration;
     const dense = ctx.round === 0;
     const res = yield* trainFrom(ctx, dense ? { kind: 'init' } : { kind: 'weights', weights: rewindWeights(ctx) }, ctx.ticketMask, dense ? { snapshotAt: [k] } : {});
+    // Diverged: no weights to save; the runner stops the trial's chain (nothing prunes NaN weights).
+    if (res.diverged) return pieceResult(ctx, ctx.ticketMask, res);
     const meta = weightsMeta(ctx, 'ticket');
     if (dense) saveWeights(ctx.dir.rewind(ctx.trial), res.snapshots.get(k) as Weights, ctx.shapes, { ...meta, iteration: String(k) });
     saveWeights(ctx.dir.finalWeights(ctx.round, ctx.trial, 'ticket'), snapshotWeights(ctx.b, ctx.net.params), ctx.shapes, meta);

@@ -1,5 +1,5 @@
 /** Number formats and branch naming shared by the HTML report and the terminal table. */
-import type { Summary } from './types.ts';
+import type { DivergedTrial, Summary } from './types.ts';
 
 /** Human names for the runner's branches; unknown branches show their own name. */
 const BRANCH_LABELS: Record<string, string> = {
@@ -22,11 +22,31 @@ export function branchLabel(branch: string): string {
   return BRANCH_LABELS[branch] ?? branch;
 }
 
-/** Branch names in order of first appearance across rounds (the runner's order). */
+/**
+ * Branch names in order of first appearance across rounds (the runner's order), including
+ * branches whose trials all diverged; the ticket (always trained first) leads.
+ */
 export function branchOrder(summary: Summary): string[] {
   const seen = new Set<string>();
-  for (const r of summary.rounds) for (const b of Object.keys(r.branches)) seen.add(b);
-  return [...seen];
+  for (const r of summary.rounds) {
+    for (const b of Object.keys(r.branches)) seen.add(b);
+    for (const d of r.diverged ?? []) seen.add(d.branch);
+  }
+  return seen.has('ticket') ? ['ticket', ...[...seen].filter((b) => b !== 'ticket')] : [...seen];
+}
+
+/** How many trials of `branch` diverged in a round. */
+export function divergedCount(round: Summary['rounds'][number], branch: string): number {
+  return (round.diverged ?? []).filter((d) => d.branch === branch).length;
+}
+
+/** One line about a diverged trial: where, and what it means for the rest of the run. */
+export function divergedNote(round: number, d: DivergedTrial): string {
+  const then =
+    d.branch === 'ticket' ? `; trial ${d.trial} stops here: its later rounds build on this ticket and were not run`
+      : d.branch === 'fineTune' ? `; its later fine-tuning rounds were not run`
+        : '';
+  return `round ${round}, ${branchLabel(d.branch)}, trial ${d.trial} (seed ${d.seed}): diverged at iteration ${d.iteration} (loss ${d.loss}), left out of the means${then}`;
 }
 
 /** The branch whose learning curves the report shows: 'ticket' if present, else the first. */

@@ -103,7 +103,9 @@ export function selectCurveRounds(rounds: { round: number; weightsRemaining: num
 
 /** Mean test accuracy (min/max band over trials) against iteration for chosen rounds. */
 function curvesPlot(summary: Summary, metrics: MetricRow[], branch: string | undefined): string {
-  const rows = metrics.filter((m) => m.branch === branch);
+  // Diverged trials are out of the means, as in the summary.
+  const diverged = new Set(summary.rounds.flatMap((r) => (r.diverged ?? []).map((d) => `${r.round}/${d.branch}/${d.trial}`)));
+  const rows = metrics.filter((m) => m.branch === branch && !diverged.has(`${m.round}/${m.branch}/${m.trial}`));
   const withData = new Set(rows.map((m) => m.round));
   // The summary gives each round its weights remaining; rows of an unfinished round are left out.
   const candidates = summary.rounds.filter((r) => withData.has(r.round));

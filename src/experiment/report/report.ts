@@ -8,7 +8,7 @@ import { UserError } from '../../util/errors.ts';
 import { readJsonIfExists, readJsonl, writeFileAtomic } from '../io/atomic.ts';
 import { escapeXml } from './svg.ts';
 import { renderPlots, type ReportPlots } from './plots.ts';
-import { branchLabel, branchOrder, formatAccuracy, formatIteration, formatRemaining, formatSeconds } from './format.ts';
+import { branchLabel, branchOrder, divergedCount, divergedNote, formatAccuracy, formatIteration, formatRemaining, formatSeconds } from './format.ts';
 import { parseMetricRows, parseSummary } from './validate.ts';
 import type { BranchSummary, MetricRow, Summary } from './types.ts';
 
@@ -25,6 +25,7 @@ td.key { font-family: monospace; }
 .range { display: block; color: #777; font-size: 0.8em; }
 .scroll { overflow-x: auto; }
 .plots { display: flex; flex-wrap: wrap; gap: 1em; }
+td.diverged, p.diverged { color: #b00; }
 figure { margin: 0; }
 figcaption { font-size: 0.85em; color: #555; max-width: 640px; }
 `;
@@ -113,8 +114,9 @@ function resultsTable(summary: Summary, branches: string[]): string {
     const cells = branches.map((b) => {
       const s = r.branches[b];
       const width = hasWall(b) ? 4 : 3;
-      if (!s) return '<td class="num">-</td>'.repeat(width);
-      return branchCells(s, hasWall(b));
+      const diverged = divergedCount(r, b);
+      if (!s) return diverged > 0 ? `<td class="diverged" colspan="${width}">diverged</td>` : '<td class="num">-</td>'.repeat(width);
+      return branchCells(s, hasWall(b), diverged);
     });
     return `<tr><td class="num">${r.round}</td><td class="num">${formatRemaining(r.weightsRemaining)}</td>${cells.join('')}</tr>`;
   });
@@ -124,14 +126,22 @@ function resultsTable(summary: Summary, branches: string[]): string {
 <tbody>
 ${rows.join('\n')}
 </tbody>
-</table>`;
+</table>${divergedSection(summary)}`;
 }
 
-function branchCells(s: BranchSummary, withWall: boolean): string {
+// The diverged trials, one per line: they are left out of every mean above.
+function divergedSection(summary: Summary): string {
+  const notes = summary.rounds.flatMap((r) => (r.diverged ?? []).map((d) => `<li>${escapeXml(divergedNote(r.round, d))}</li>`));
+  return notes.length === 0 ? '' : `\n<p class="diverged">Diverged trials (a loss became NaN or infinite; lower the learning rate):</p>\n<ul class="diverged">\n${notes.join('\n')}\n</ul>`;
+}
+
+function branchCells(s: BranchSummary, withWall: boolean, diverged: number): string {
   const many = s.trials.length > 1;
   const range = (lo: string, hi: string) => (many ? `<span class="range">${lo}–${hi}</span>` : '');
   const es = formatIteration(s.earlyStopIteration) + range(formatIteration(s.earlyStopIterationMin), formatIteration(s.earlyStopIterationMax));
-  const acc = formatAccuracy(s.testAccuracyAtEarlyStop) + range(formatAccuracy(s.testAccuracyAtEarlyStopMin), formatAccuracy(s.testAccuracyAtEarlyStopMax));
+  const acc =
+    formatAccuracy(s.testAccuracyAtEarlyStop) + range(formatAccuracy(s.testAccuracyAtEarlyStopMin), formatAccuracy(s.testAccuracyAtEarlyStopMax)) +
+    (diverged > 0 ? `<span class="range">${diverged} diverged, not in the mean</span>` : '');
   const wall = withWall ? `<td class="num">${s.wallSeconds === undefined ? '-' : formatSeconds(s.wallSeconds)}</td>` : '';
   return `<td class="num">${es}</td><td class="num">${acc}</td><td class="num">${formatAccuracy(s.finalTestAccuracy)}</td>${wall}`;
 }

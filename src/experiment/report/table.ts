@@ -1,5 +1,5 @@
 /** The run's results as an aligned plain-text table for the terminal. */
-import { branchLabel, branchOrder, formatAccuracy, formatIteration, formatRemaining } from './format.ts';
+import { branchLabel, branchOrder, divergedCount, divergedNote, formatAccuracy, formatIteration, formatRemaining } from './format.ts';
 import type { BranchSummary, Summary } from './types.ts';
 
 interface Column {
@@ -11,7 +11,8 @@ interface Column {
 /**
  * One row per round: weights remaining (%), then per branch the mean early-stop iteration,
  * test accuracy at early stop (%, with [min-max] over trials when there are several) and final
- * test accuracy (%). A branch missing from a round shows '-'.
+ * test accuracy (%). A branch missing from a round shows '-'; means leave out diverged trials,
+ * which the accuracy cell counts ('diverged' when all did) and a note under the table lists.
  */
 export function renderTable(summary: Summary): string {
   const branches = branchOrder(summary);
@@ -23,10 +24,16 @@ export function renderTable(summary: Summary): string {
   const groups: { label: string; first: number; count: number }[] = [];
   for (const b of branches) {
     const at = (f: (s: BranchSummary) => string) => rounds.map((r) => (r.branches[b] ? f(r.branches[b]) : '-'));
+    const accCells = rounds.map((r) => {
+      const n = divergedCount(r, b);
+      const s = r.branches[b];
+      if (s === undefined) return n > 0 ? 'diverged' : '-';
+      return accuracyWithRange(s) + (n > 0 ? ` (${n} diverged)` : '');
+    });
     groups.push({ label: branchLabel(b), first: cols.length, count: 3 });
     cols.push(
       { header: 'es-iter', right: true, cells: at((s) => formatIteration(s.earlyStopIteration)) },
-      { header: 'acc@es', right: false, cells: at(accuracyWithRange) },
+      { header: 'acc@es', right: false, cells: accCells },
       { header: 'final', right: true, cells: at((s) => formatAccuracy(s.finalTestAccuracy)) },
     );
   }
@@ -49,6 +56,7 @@ export function renderTable(summary: Summary): string {
     groupLine.filter((s): s is string => s !== null).join(sep),
     cols.map((c, i) => pad(c.header, i)).join(sep),
     ...rounds.map((_, r) => cols.map((c, i) => pad(c.cells[r]!, i)).join(sep)),
+    ...rounds.flatMap((r) => (r.diverged ?? []).map((d) => divergedNote(r.round, d))),
   ];
   return lines.map((l) => l.trimEnd()).join('\n') + '\n';
 }

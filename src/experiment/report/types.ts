@@ -45,7 +45,23 @@ export interface RoundSummary {
   round: number;
   /** Fraction of prunable weights remaining, in (0, 1]. */
   weightsRemaining: number;
+  /** Per branch, over its trials that did not diverge (a branch whose trials all diverged is absent). */
   branches: Record<string, BranchSummary>;
+  /** Trials whose training diverged (left out of `branches`); absent when none did. */
+  diverged?: DivergedTrial[];
+}
+
+/**
+ * A trial of a branch whose loss became non-finite: training stopped at `iteration`. A diverged
+ * ticket also ends its trial's chain of rounds (later rounds have no trained weights to prune).
+ */
+export interface DivergedTrial {
+  branch: string;
+  trial: number;
+  seed: number;
+  iteration: number;
+  /** The loss as text: "NaN", "Infinity" or "-Infinity". */
+  loss: string;
 }
 
 /** A whole IMP run, rounds in order. */

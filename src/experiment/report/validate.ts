@@ -3,7 +3,7 @@
  * hand-edited or truncated file fails with a message naming the field, not deep in a plot.
  */
 import { UserError } from '../../util/errors.ts';
-import type { BranchSummary, MetricRow, RoundSummary, Summary, TrialResult } from './types.ts';
+import type { BranchSummary, DivergedTrial, MetricRow, RoundSummary, Summary, TrialResult } from './types.ts';
 
 /** Returns `raw` typed as a Summary, or throws a UserError naming `source` and the bad field. */
 export function parseSummary(raw: unknown, source: string): Summary {
@@ -17,7 +17,9 @@ export function parseSummary(raw: unknown, source: string): Summary {
     const b = record(o.branches, `${at}.branches`);
     const branches: Record<string, BranchSummary> = {};
     for (const [k, v] of Object.entries(b)) branches[k] = parseBranch(v, `${at}.branches.${k}`);
-    return { round: num(o, 'round', at), weightsRemaining: num(o, 'weightsRemaining', at), branches };
+    const round: RoundSummary = { round: num(o, 'round', at), weightsRemaining: num(o, 'weightsRemaining', at), branches };
+    if (o.diverged !== undefined) round.diverged = parseDiverged(o.diverged, `${at}.diverged`);
+    return round;
   });
   return { name, rounds };
 }
@@ -40,6 +42,17 @@ export function parseMetricRows(rows: unknown[], source: string): MetricRow[] {
     };
     if (o.trainLoss !== undefined) row.trainLoss = measured(o, 'trainLoss', at);
     return row;
+  });
+}
+
+function parseDiverged(raw: unknown, at: string): DivergedTrial[] {
+  if (!Array.isArray(raw)) throw new UserError(`${at} must be an array`);
+  return raw.map((d, i) => {
+    const dat = `${at}[${i}]`;
+    const o = record(d, dat);
+    if (typeof o.branch !== 'string') throw new UserError(`${dat}.branch must be a string`);
+    if (typeof o.loss !== 'string') throw new UserError(`${dat}.loss must be a string`);
+    return { branch: o.branch, trial: num(o, 'trial', dat), seed: num(o, 'seed', dat), iteration: num(o, 'iteration', dat), loss: o.loss };
   });
 }
 
