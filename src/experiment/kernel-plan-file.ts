@@ -7,11 +7,11 @@
  * kernels instead of measuring again, so a killed and restarted run computes what an
  * uninterrupted one does, and a ticket and its controls train on the same kernels.
  */
-import { renameSync } from 'node:fs';
 import type { KernelPlanStore } from '../train/kernel-plan.ts';
 import type { KernelChoice } from '../train/sparse-plan.ts';
 import { UserError } from '../util/errors.ts';
 import { readJsonIfExists, writeJsonAtomic } from './io/atomic.ts';
+import { moveAside } from './io/corrupt.ts';
 
 /** What kernel-plan.json holds. */
 export interface KernelPlanJson {
@@ -21,7 +21,7 @@ export interface KernelPlanJson {
 
 /**
  * The plan stored at `path` (created on the first record). A file that cannot be read back
- * as a plan is moved aside (`<path>.corrupt`) with one warning line, and the plan
+ * as a plan is moved aside (`<path>.corrupt`, io/corrupt.ts) with one warning line, and the plan
  * starts empty: pieces already finished keep their results, later ones measure again.
  */
 export function fileKernelPlan(path: string, warn: (line: string) => void = console.warn): KernelPlanStore {
@@ -68,8 +68,7 @@ function readOrSetAside(path: string, warn: (line: string) => void): Record<stri
     return readKernelPlan(path);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
-    renameSync(path, `${path}.corrupt`);
-    warn(`lth: ${e.message}; moved it to ${path}.corrupt, 'auto' kernels are measured again`);
+    warn(`lth: ${e.message}; moved it to ${moveAside(path)}, 'auto' kernels are measured again`);
     return {};
   }
 }
