@@ -154,13 +154,12 @@ test('scratch regions: resetting one leaves the other valid; scratchPeak sums bo
 test('growth past maxMemoryBytes is an OutOfMemoryError; the heap stays usable', async () => {
   const b = await createWasmBackend(undefined, { maxMemoryBytes: 32 << 20 });
   const x = b.alloc(1000);
-  const err = (() => {
-    try {
-      b.alloc(40 << 18);
-    } catch (e) {
-      return e;
-    }
-  })();
+  let err: unknown;
+  try {
+    b.alloc(40 << 18);
+  } catch (e) {
+    err = e;
+  }
   assert.instance(err, OutOfMemoryError);
   assert.is((err as OutOfMemoryError).maxBytes, 32 << 20);
   assert.throws(() => b.scratch(40 << 18), (e: unknown) => e instanceof OutOfMemoryError);
