@@ -1,19 +1,12 @@
-// Bundles the CLI with esbuild. The bundle sits at dist/cli/main.js, two levels below the
-// root like src/backend/wasm.ts, so the wasm module's relative URL resolves the same way.
-import { build } from 'esbuild';
+// `npm run build:js`: the CLI and library bundles (bundle-lib.mjs: dist/cli, dist/node,
+// dist/browser) and the browser app (bundle-web.mjs: dist/web).
+import { buildLib } from './bundle-lib.mjs';
 import { buildWeb, formatSizes } from './bundle-web.mjs';
 
-await build({
-  entryPoints: ['src/cli/main-node.ts'],
-  outfile: 'dist/cli/main.js',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  external: ['@tensorflow/*', 'mnist', 'tinybench'],
-  logLevel: 'warning',
-});
+const lib = await buildLib();
+const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
+const edge = lib['dist/browser/edge.js'];
+console.log(`library in dist/node (Node root), dist/browser (browser root; edge.js, the inference entry: ${kib(edge.bytes)} + build/lth.wasm); CLI in dist/cli`);
 
 // The browser app (src/web) into dist/web/; `npm run web` serves it.
 const web = await buildWeb();

@@ -6,7 +6,9 @@ import { UserError } from '../util/errors.ts';
 import type { Backend } from './backend.ts';
 import { JsBackend } from './js.ts';
 import { createWasmBackend } from './wasm.ts';
+import { type WasmSource, resolveWasmSource } from './wasm-source.ts';
 
+export type { WasmSource } from './wasm-source.ts';
 export type { Backend, Buf, GemmLayout, AdamArgs, SgdArgs, ConvGeom, PoolGeom, IntBuf, CsrIndex } from './backend.ts';
 
 /** Names accepted by createBackend. */
@@ -20,7 +22,13 @@ export interface CreateBackendOptions {
    * The CLI sets it; library callers and tests get the error, so a failure is never silent.
    */
   fallback?: boolean;
-  /** The bytes of our kernel module (a browser passes them); default: build/lth.wasm from disk. */
+  /**
+   * Our kernel module (lth.wasm): its bytes, a compiled WebAssembly.Module, or a URL or path to
+   * read (http(s) is fetched). Default: build/lth.wasm of the installed lth package (Node), or
+   * the file two levels above the library bundle (browsers; bundlers emit it as an asset).
+   */
+  wasm?: WasmSource;
+  /** The kernel module's bytes (the same as `wasm` with bytes; kept for existing callers). */
   wasmBytes?: BufferSource;
   /** Where the fallback warning goes; default console.warn (stderr in Node). */
   warn?: (line: string) => void;
@@ -29,7 +37,7 @@ export interface CreateBackendOptions {
 // Typed record: adding a backend is one line, and the name list cannot drift from it.
 // tfjs is imported only when asked for, so the default path never loads it.
 const factories: Record<BackendName, (o: CreateBackendOptions) => Promise<Backend>> = {
-  wasm: (o) => createWasmBackend(o.wasmBytes),
+  wasm: async (o) => createWasmBackend(await resolveWasmSource(o.wasm ?? o.wasmBytes)),
   js: async () => new JsBackend(),
   'tfjs-wasm': async () => (await import('./tfjs.ts')).createTfjsBackend(),
 };

@@ -1,5 +1,6 @@
 /**
- * The browser and worker host (see platform.ts): files by fetch; no package resolution, so
+ * The browser and worker host (see platform.ts): files by fetch (file: URLs through Node's fs
+ * when a worker bundle runs in Node); no package resolution, so
  * callers that need one (the Node loaders of build/lth.wasm's siblings, tfjs's Node set-up)
  * fail with a message naming the browser-side way instead.
  */
@@ -9,13 +10,26 @@ function noPackages(spec: string): never {
   throw new Error(`cannot resolve the package file '${spec}' in a browser: fetch it and pass its contents (src/web/ shows how)`);
 }
 
+// Node running a browser-platform bundle (the edge entry on a serverless host) cannot fetch a
+// file: URL; its fs is reached through getBuiltinModule, an import no bundler follows.
+type FsPromises = { readFile(path: URL): Promise<Uint8Array> };
+function nodeFs(): FsPromises | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.('node:fs/promises') as FsPromises | undefined;
+}
+
 export const platform: Platform = {
   name: 'browser',
   async readFile(location) {
+    const fs = String(location).startsWith('file:') ? nodeFs() : undefined;
+    if (fs !== undefined) return new Uint8Array(await fs.readFile(new URL(location)));
     const res = await fetch(location);
     if (!res.ok) throw new Error(`HTTP ${res.status} for ${String(location)}`);
     return new Uint8Array(await res.arrayBuffer());
   },
+  // The library bundles sit two levels below the package root (dist/browser/), and bundlers
+  // (Vite, webpack) emit the file this `new URL(..., import.meta.url)` pattern names as an asset.
+  kernelLocation: () => new URL('../../build/lth.wasm', import.meta.url),
   resolvePackageFile: noPackages,
   packageDir: noPackages,
   keepProcessListeners: (fn) => fn(),

@@ -11,6 +11,9 @@ export const platform: Platform = {
   async readFile(location) {
     return new Uint8Array(await readFile(location));
   },
+  kernelLocation() {
+    return require.resolve('lth/lth.wasm'); // the package's self-reference (package.json exports)
+  },
   resolvePackageFile(spec) {
     return require.resolve(spec);
   },

@@ -9,6 +9,11 @@ export interface Platform {
   readonly name: 'node' | 'browser';
   /** The bytes of a file: Node reads a path or file: URL from disk; a browser fetches the URL. */
   readFile(location: string | URL): Promise<Uint8Array<ArrayBuffer>>;
+  /**
+   * Where the kernel module (build/lth.wasm) is when the caller passes none: Node resolves the
+   * package's own `lth/lth.wasm` export, so it holds from source, from dist/ and once installed.
+   */
+  kernelLocation(): string | URL;
   /** Absolute path of the file an installed package's specifier names (Node's require.resolve). */
   resolvePackageFile(spec: string): string;
   /** The directory of resolvePackageFile(spec), ending in a path separator (a loader's prefix). */
