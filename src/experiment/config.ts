@@ -1,5 +1,11 @@
 import type { OptimizerConfig } from '../optim/optimizer.ts';
-import { type Schema, bool, defaults, int, intList, num, numMap, oneOf, record, str, strList, validate } from './schema.ts';
+import { UserError } from '../util/errors.ts';
+import { type Schema, bool, defaults, int, intList, merge, num, numMap, oneOf, record, segment, str, strList, validate } from './schema.ts';
+
+/** Most training iterations a config or flag may ask for: beyond it a round would run for days. */
+export const MAX_ITERATIONS = 100_000_000;
+/** Largest seed: seeds are 32-bit (the generator folds larger ones onto smaller ones). */
+export const MAX_SEED = 2 ** 32 - 1;
 
 /** The control branches trained beside (or instead of) the ticket at each round. */
 export const branchNames = ['ticket', 'reinit', 'randomPrune', 'instability', 'fineTune', 'snip', 'grasp', 'synflow', 'randomInit', 'set', 'rigl', 'deepR'] as const;
@@ -91,52 +97,57 @@ export interface ExperimentConfig {
   valSplit: 'seeded' | 'fixed';
 }
 
-const optimizerSchema: Schema<OptimizerSection> = {
+/** The augment section's fields (`lth train --crop/--flip` check their values with them too). */
+export const augmentSchema: Schema<AugmentSection> = {
+  crop: int(0, 'random crop: zero padding in pixels before cropping back (CIFAR: 4; 0 = off)', 0, 64),
+  flip: bool(false, 'random horizontal flip'),
+};
+
+/** The optimizer section's fields (`lth train` flags check their values with them too). */
+export const optimizerSchema: Schema<OptimizerSection> = {
   kind: str<'adam' | 'sgd'>('adam', 'optimizer: adam or sgd', ['adam', 'sgd']),
-  lr: num(1.2e-3, 'learning rate', 0, 10, true),
+  lr: num(1.2e-3, 'learning rate', 0, 10, '()'),
   momentum: num(0, 'SGD momentum', 0, 1),
   weightDecay: num(0, 'L2 weight decay', 0, 1),
   nesterov: bool(false, 'SGD Nesterov momentum'),
   beta1: num(0.9, 'Adam beta1', 0, 1),
   beta2: num(0.999, 'Adam beta2', 0, 1),
-  eps: num(1e-8, 'Adam epsilon', 0, 1, true),
-  milestones: intList([], 'iterations after which the learning rate is multiplied by gamma (step decay)', 1),
-  gamma: num(0.1, 'learning-rate decay factor at each milestone', 0, 1, true),
-  warmupIterations: int(0, 'linear learning-rate warmup over this many iterations (0 = none)', 0),
+  eps: num(1e-8, 'Adam epsilon', 0, 1, '()'),
+  milestones: intList([], 'iterations after which the learning rate is multiplied by gamma (step decay)', 1, MAX_ITERATIONS),
+  gamma: num(0.1, 'learning-rate decay factor at each milestone', 0, 1, '()'),
+  warmupIterations: int(0, 'linear learning-rate warmup over this many iterations (0 = none)', 0, MAX_ITERATIONS),
 };
 
-const pruningSchema: Schema<PruningSection> = {
+/** The pruning section's fields (`--rounds` checks its value with them too). */
+export const pruningSchema: Schema<PruningSection> = {
   strategy: str<'layerwise' | 'global'>('layerwise', 'layerwise: each layer at its own rate; global: one threshold across layers', ['layerwise', 'global']),
   rates: numMap({ default: 0.2, output: 0.1 }, 'layerwise rates per round, keys: parameter name, layer name, "output", "conv", "fc", "default"', 0, 1),
-  rate: num(0.2, 'global pruning rate per round', 0, 1, true),
+  rate: num(0.2, 'global pruning rate per round', 0, 1, '()'),
   rounds: int(5, 'pruning rounds after the dense round 0', 0, 200),
   schedule: str<'iterative' | 'oneShot'>('iterative', 'iterative: prune the last round\'s ticket; oneShot: prune the dense network directly to each round\'s size', ['iterative', 'oneShot']),
-  rewindIteration: int(0, 'rewind survivors to their weights at this iteration (0 = init; >0 = late rewinding)', 0),
+  rewindIteration: int(0, 'rewind survivors to their weights at this iteration (0 = init; >0 = late rewinding)', 0, MAX_ITERATIONS),
 };
 
 /** The experiment schema, with the defaults of the paper's LeNet-300-100 setting. */
 export const experimentSchema: Schema<ExperimentConfig> = {
-  name: str('experiment', 'run name (the run directory is runs/<name> unless --out is given)'),
+  name: segment('experiment', 'run name (the run directory is runs/<name> unless --out is given)'),
   model: str('lenet300', 'model name (see lth models)'),
   dataset: str('mnist', 'dataset name (see lth datasets)'),
   backend: str('wasm', 'compute backend: wasm, js or tfjs-wasm'),
-  dropout: num(0, 'dropout probability on hidden layers', 0, 1),
-  widthMultiplier: num(1, 'multiplies hidden widths', 0, 64, true),
-  iterations: int(50000, 'training iterations per round', 1),
+  dropout: num(0, 'dropout probability on hidden layers', 0, 1, '[)'),
+  widthMultiplier: num(1, 'multiplies hidden widths', 0, 64, '(]'),
+  iterations: int(50000, 'training iterations per round', 1, MAX_ITERATIONS),
   batchSize: int(60, 'minibatch size', 1),
   evalEvery: int(100, 'evaluate on validation and test every N iterations', 1),
   kernels: str<'auto' | 'dense' | 'sparse'>('auto', 'Kernels for pruned Linear and Conv2d layers: auto (dense or sparse CSR, whichever measures faster, decided once per layer and mask size and kept in the run\'s kernel-plan.json, so every branch, trial and resume reuses it; recorded per piece), or forced dense / sparse (the same kernels on any machine)', ['auto', 'dense', 'sparse']),
   evalBatchSize: int(1000, 'rows per evaluation forward pass (lower it for big conv nets: activations of a batch share one arena)', 1),
   normalize: oneOf<boolean | 'feature' | 'channel'>(false, 'standardise the data with training-split statistics: true (per channel for colour images, else per pixel), "feature", "channel", or false', [false, true, 'feature', 'channel']),
-  augment: record<AugmentSection>(
-    { crop: int(0, 'random crop: zero padding in pixels before cropping back (CIFAR: 4; 0 = off)', 0, 64), flip: bool(false, 'random horizontal flip') },
-    'seeded training-time augmentation of image data',
-  ),
+  augment: record(augmentSchema, 'seeded training-time augmentation of image data'),
   optimizer: record(optimizerSchema, 'optimizer settings'),
   pruning: record(pruningSchema, 'pruning settings'),
   branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], 'branches per round: ticket, reinit (same mask, fresh init), randomPrune (random mask, same sizes), instability (linear mode connectivity), fineTune (Han et al.), snip, grasp, synflow, randomInit (pruning at init), set, rigl, deepR (dynamic sparse)', branchNames),
   fineTune: record<FineTuneSection>(
-    { iterations: int(0, 'fine-tuning iterations per round (0 = the same as iterations)', 0), lrScale: num(1, 'fine-tuning learning rate as a multiple of optimizer.lr', 0, 10, true) },
+    { iterations: int(0, 'fine-tuning iterations per round (0 = the same as iterations)', 0, MAX_ITERATIONS), lrScale: num(1, 'fine-tuning learning rate as a multiple of optimizer.lr', 0, 10, '()') },
     'the fineTune branch (Han et al. prune and fine-tune)',
   ),
   atInit: record<AtInitSection>(
@@ -150,14 +161,14 @@ export const experimentSchema: Schema<ExperimentConfig> = {
   dynamic: record<DynamicSection>(
     {
       interval: int(100, 'SET/RigL: rewire every N iterations', 1),
-      fraction: num(0.3, 'SET/RigL: fraction of each layer\'s active weights dropped and regrown', 0, 1, true),
+      fraction: num(0.3, 'SET/RigL: fraction of each layer\'s active weights dropped and regrown', 0, 1, '()'),
       deepRAlpha: num(1e-4, 'DEEP-R: L1 shrinkage strength alpha', 0, 1),
       deepRTemperature: num(1e-6, 'DEEP-R: temperature T of the exploration noise sqrt(2·lr·T)', 0, 1),
     },
     'dynamic sparse training branches (set, rigl, deepR)',
   ),
   trials: int(1, 'independent trials (seeds seed, seed+1, ...)', 1, 100),
-  seed: int(1, 'base seed', 0),
+  seed: int(1, 'base seed (trial t uses seed + t; at most 2^32 - 1)', 0, MAX_SEED),
   dataOrder: str<'perRound' | 'fixed'>(
     'perRound',
     'training batch order: perRound (drawn from the trial seed and the round, the same for every branch of a round, so a ticket and its controls see the same batches while rounds do not share early-stop noise; a pruned round rewound to iteration k goes on with its own order from batch k+1) or fixed (one order for every round, as before)',
@@ -173,9 +184,22 @@ export const experimentSchema: Schema<ExperimentConfig> = {
 /** Validates a parsed config against the schema; defaults fill what is missing. */
 export function resolveConfig(value: unknown): ExperimentConfig {
   const c = validate(experimentSchema, value);
+  if (c.seed + c.trials - 1 > MAX_SEED) {
+    throw new UserError(`config field 'seed': ${c.seed} with ${c.trials} trials runs past the largest seed ${MAX_SEED} (trial t uses seed + t); lower seed or trials`);
+  }
   // the ticket runs first in every round: later branches read its rewind point and mask chain
   c.branches = ['ticket', ...c.branches.filter((b) => b !== 'ticket')];
   return c;
+}
+
+/**
+ * A config file's value with flag overrides on top, resolved. The file is validated on its
+ * own first, so that an override can neither hide a bad value (`"pruning": 5` under
+ * `--rounds`) nor turn a non-object file (`[1, 2, 3]`, `null`) into the default experiment.
+ */
+export function resolveWithOverrides(value: unknown, overrides: Record<string, unknown>): ExperimentConfig {
+  validate(experimentSchema, value);
+  return resolveConfig(merge(value, overrides));
 }
 
 /** The default config. */
