@@ -1,30 +1,34 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../experiment/io/atomic.ts';
 import { csrShape, encodeSparseModel, hasWeight, specDensity } from '../infer/format.ts';
 import { sparseSpecFromRun } from '../infer/export.ts';
 import { UserError } from '../util/errors.ts';
 import { intFlag, parse } from './args.ts';
 import type { Command } from './commands.ts';
+import { checkOutFile, withOutput } from './fs-errors.ts';
 
 /** `lth export`: writes one trained ticket of a run directory as a compact sparse model. */
 export const exportCommand: Command = {
   usage: 'export <run-dir> --round R [--trial T] [--branch B] --out model.lth [--json]',
   summary: 'save a trained ticket as a compact sparse model (CSR: mask + surviving weights)',
+  options: {
+    round: { type: 'string', arg: 'R', help: 'pruning round whose trained network to save (required; 0 is the dense network)' },
+    trial: { type: 'string', arg: 'T', help: 'trial to take it from [default: 0]' },
+    branch: { type: 'string', arg: 'B', default: 'ticket', help: 'branch to take it from (ticket, reinit, randomPrune, ...)' },
+    out: { type: 'string', arg: 'FILE', help: 'the model file to write (required), e.g. model.lth' },
+    json: { type: 'boolean', default: false, help: 'print a JSON summary of the saved model' },
+  },
+  examples: ['export runs/quick --round 10 --out lenet-10.lth'],
   async run(argv) {
-    const { values, positionals } = parse('export', argv, {
-      round: { type: 'string' },
-      trial: { type: 'string' },
-      branch: { type: 'string', default: 'ticket' },
-      out: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    });
+    const { values, positionals } = parse('export', argv, this.options);
     if (positionals.length !== 1) throw new UserError(`lth export: expected one run directory, got ${positionals.length}`);
     if (values.round === undefined) throw new UserError('lth export: --round is required');
     if (values.out === undefined) throw new UserError('lth export: --out is required (e.g. --out model.lth)');
+    checkOutFile('--out', String(values.out), 'model.lth');
     const spec = sparseSpecFromRun(positionals[0], { round: intFlag(values, 'round', 0, 0), trial: intFlag(values, 'trial', 0, 0), branch: String(values.branch) });
     const bytes = encodeSparseModel(spec);
     const out = resolve(String(values.out));
-    writeFileAtomic(out, bytes);
+    await withOutput('--out', out, () => writeFileAtomic(out, bytes), dirname(out));
     const summary = {
       out,
       bytes: bytes.length,

@@ -5,6 +5,7 @@ import { type SparseModel, loadSparseModel } from '../infer/sparse-model.ts';
 import { UserError } from '../util/errors.ts';
 import { intFlag, parse } from './args.ts';
 import type { Command } from './commands.ts';
+import { describeFsError, fsErrorOf } from './fs-errors.ts';
 
 // Rows timed one at a time for the batch-1 latency.
 const LATENCY_ROWS = 200;
@@ -36,20 +37,23 @@ function timed(model: SparseModel, x: Float32Array, n: number, batch: number): {
 export const inferCommand: Command = {
   usage: 'infer <model.lth> [--dataset D] [--batch N] [--json]',
   summary: 'run a sparse model on the test split: accuracy, throughput, batch-1 latency',
+  options: {
+    dataset: { type: 'string', arg: 'D', help: 'dataset whose test split to run (default: the one the model was trained on; see lth datasets)' },
+    batch: { type: 'string', arg: 'N', help: 'rows per forward pass for the throughput measurement [default: 60]' },
+    json: { type: 'boolean', default: false, help: 'print the result as JSON' },
+  },
+  examples: ['infer model.lth', 'infer model.lth --dataset idx:./data/mnist --batch 100 --json'],
   async run(argv) {
-    const { values, positionals } = parse('infer', argv, {
-      dataset: { type: 'string' },
-      batch: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    });
+    const { values, positionals } = parse('infer', argv, this.options);
     if (positionals.length !== 1) throw new UserError(`lth infer: expected one model file, got ${positionals.length}`);
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(positionals[0]);
-    } catch {
-      throw new UserError(`cannot read model file ${positionals[0]}`);
+    } catch (e) {
+      const fe = fsErrorOf(e);
+      throw new UserError(fe ? `cannot read model file: ${describeFsError(fe)}` : `cannot read model file ${positionals[0]}`);
     }
-    const model = await loadSparseModel(bytes);
+    const model = await loadSparseModel(bytes, undefined, positionals[0]);
     const spec = model.spec;
     const name = values.dataset === undefined ? spec.dataset : String(values.dataset);
     const data = await loadDataset(name, { normalize: spec.normalize });

@@ -12,8 +12,10 @@ export const presetCommands: Record<string, Command> = {
   presets: {
     usage: 'presets [--json]',
     summary: 'list the presets with their full settings',
+    options: { json: { type: 'boolean', help: 'print every preset\'s resolved config as JSON' } },
+    examples: ['presets', 'presets --json'],
     async run(argv) {
-      const { values } = parse('presets', argv, { json: { type: 'boolean' } });
+      const { values } = parse('presets', argv, this.options);
       const all = Object.fromEntries(Object.entries(presets).map(([n, p]) => [n, { description: p.description, config: presetConfig(n) }]));
       if (values.json) {
         console.log(JSON.stringify(all, null, 2));
@@ -32,8 +34,10 @@ export const presetCommands: Record<string, Command> = {
   config: {
     usage: 'config',
     summary: 'print every config field with its default and meaning',
+    options: {},
+    examples: ['config'],
     async run(argv) {
-      parse('config', argv, {});
+      parse('config', argv, this.options);
       const walk = (schema: Record<string, Field<unknown>>, prefix: string): void => {
         for (const [k, f] of Object.entries(schema)) {
           const nested = (f as unknown as { schema?: Record<string, Field<unknown>> }).schema;
@@ -48,8 +52,10 @@ export const presetCommands: Record<string, Command> = {
   report: {
     usage: 'report <run-dir>',
     summary: 'regenerate report.html and the SVG plots of a run',
+    options: {},
+    examples: ['report runs/quick'],
     async run(argv) {
-      const { positionals } = parse('report', argv, {});
+      const { positionals } = parse('report', argv, this.options);
       if (positionals.length !== 1) throw new UserError('lth report: expected one run directory');
       if (!existsSync(positionals[0])) throw new UserError(`lth report: no such run directory: ${positionals[0]}`);
       for (const f of writeReport(positionals[0])) console.log(f);

@@ -1,16 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ExperimentConfig, resolveConfig } from '../experiment/config.ts';
+import { type ExperimentConfig, experimentSchema, pruningSchema, resolveWithOverrides } from '../experiment/config.ts';
 import { presetConfig, presets } from '../experiment/presets.ts';
 import { writeReport } from '../experiment/report/report.ts';
 import { renderTable } from '../experiment/report/table.ts';
 import { readJsonIfExists } from '../experiment/io/atomic.ts';
 import type { Summary } from '../experiment/report/types.ts';
 import { type RunEvent, runExperiment } from '../experiment/runner.ts';
-import { merge } from '../experiment/schema.ts';
 import { UserError } from '../util/errors.ts';
-import { intFlag, parse } from './args.ts';
+import { type OptionSpec, fieldFlag, fieldOption, parse } from './args.ts';
 import type { Command } from './commands.ts';
+import { checkOutDir, withOutput } from './fs-errors.ts';
 import { ProgressBar } from './progress.ts';
 
 /** Reads a config from a preset name or a JSON file path, applying flag overrides. */
@@ -32,7 +32,7 @@ export function loadConfig(ref: string, overrides: Record<string, unknown>): Exp
     throw new UserError(`${ref}: not valid JSON (${(e as Error).message})`);
   }
   try {
-    return resolveConfig(merge(parsed, overrides));
+    return resolveWithOverrides(parsed, overrides);
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`${ref}: ${e.message}`);
     throw e;
@@ -40,27 +40,29 @@ export function loadConfig(ref: string, overrides: Record<string, unknown>): Exp
 }
 
 /** Flags every experiment command takes (overrides of the config). */
-export const experimentFlags = {
-  out: { type: 'string' },
-  rounds: { type: 'string' },
-  trials: { type: 'string' },
-  iterations: { type: 'string' },
-  seed: { type: 'string' },
-  backend: { type: 'string' },
-  kernels: { type: 'string' },
-  json: { type: 'boolean', default: false },
-} as const;
+export const experimentFlags: OptionSpec = {
+  out: { type: 'string', arg: 'DIR', help: 'run directory (default runs/<name>); an existing one with the same config resumes' },
+  rounds: fieldOption(pruningSchema.rounds, 'R', 'overrides pruning.rounds: pruning rounds after the dense round 0'),
+  trials: fieldOption(experimentSchema.trials, 'T', 'overrides trials: independent trials (seeds seed, seed+1, ...)'),
+  iterations: fieldOption(experimentSchema.iterations, 'N', 'overrides iterations: training iterations per round'),
+  seed: fieldOption(experimentSchema.seed, 'S', 'overrides seed: the base seed'),
+  backend: fieldOption(experimentSchema.backend, 'B', 'overrides backend: wasm, js or tfjs-wasm'),
+  kernels: fieldOption(experimentSchema.kernels, 'K', 'overrides kernels: dense or sparse CSR kernels for pruned layers'),
+  json: { type: 'boolean', default: false, help: 'no progress; print the run directory and summary as JSON' },
+};
 
 /** The config named by the one positional argument, with the flag overrides applied. */
 export function configFromArgs(cmd: string, values: Record<string, string | boolean | undefined>, positionals: string[]): ExperimentConfig {
   if (positionals.length !== 1) throw new UserError(`lth ${cmd}: expected one preset name or config file, got ${positionals.length} (presets: ${Object.keys(presets).join(', ')})`);
   const overrides: Record<string, unknown> = {};
-  if (values.rounds !== undefined) overrides.pruning = { rounds: intFlag(values, 'rounds', 0, 0) };
-  if (values.trials !== undefined) overrides.trials = intFlag(values, 'trials', 1, 1);
-  if (values.iterations !== undefined) overrides.iterations = intFlag(values, 'iterations', 1, 1);
-  if (values.seed !== undefined) overrides.seed = intFlag(values, 'seed', 1, 0);
-  if (values.backend !== undefined) overrides.backend = values.backend;
-  if (values.kernels !== undefined) overrides.kernels = values.kernels;
+  // each flag is checked by its config field: the same ranges, named by flag
+  if (values.rounds !== undefined) overrides.pruning = { rounds: fieldFlag(values, 'rounds', pruningSchema.rounds) };
+  if (values.trials !== undefined) overrides.trials = fieldFlag(values, 'trials', experimentSchema.trials);
+  if (values.iterations !== undefined) overrides.iterations = fieldFlag(values, 'iterations', experimentSchema.iterations);
+  if (values.seed !== undefined) overrides.seed = fieldFlag(values, 'seed', experimentSchema.seed);
+  if (values.backend !== undefined) overrides.backend = fieldFlag(values, 'backend', experimentSchema.backend);
+  if (values.kernels !== undefined) overrides.kernels = fieldFlag(values, 'kernels', experimentSchema.kernels);
+  if (typeof values.out === 'string') checkOutDir('--out', values.out);
   return loadConfig(positionals[0], overrides);
 }
 
@@ -68,13 +70,17 @@ export function configFromArgs(cmd: string, values: Record<string, string | bool
 export const runCommand: Command = {
   usage: 'run <preset | config.json> [--out DIR] [--rounds R] [--trials T] [--iterations N] [--backend B] [--kernels auto|dense|sparse] [--json]',
   summary: 'iterative magnitude pruning with rewinding and control branches (resumes)',
+  options: experimentFlags,
+  examples: ['run quick', 'run my-config.json --out runs/mine --rounds 3 --trials 2 --kernels dense'],
   async run(argv) {
-    const { values, positionals } = parse('run', argv, experimentFlags);
+    const { values, positionals } = parse('run', argv, this.options);
     const cfg = configFromArgs('run', values, positionals);
     const out = typeof values.out === 'string' ? values.out : join('runs', cfg.name);
     const quiet = Boolean(values.json);
-    await showProgress(runExperiment(cfg, out), cfg.iterations, quiet, out);
-    writeReport(out);
+    await withOutput(typeof values.out === 'string' ? '--out' : 'run directory', out, async () => {
+      await showProgress(runExperiment(cfg, out), cfg.iterations, quiet, out);
+      writeReport(out);
+    });
     const summary = readJsonIfExists<Summary>(join(out, 'summary.json'));
     if (summary === undefined) throw new Error(`run finished without ${out}/summary.json`);
     if (values.json) {

@@ -2,66 +2,69 @@ import { createBackend } from '../backend/index.ts';
 import { loadDataset } from '../data/registry.ts';
 import { makeOptimizer } from '../optim/optimizer.ts';
 import { lrSchedule } from '../optim/schedule.ts';
-import { UserError } from '../util/errors.ts';
 import { buildNetwork } from '../train/setup.ts';
 import { train } from '../train/trainer.ts';
 import { Rng } from '../util/rng.ts';
-import { intFlag, numFlag, parse } from './args.ts';
+import { augmentSchema as experimentAugment, experimentSchema as E, optimizerSchema as O } from '../experiment/config.ts';
+import { type OptionSpec, fieldFlag, fieldOption, parse } from './args.ts';
 import type { Command } from './commands.ts';
 import { ProgressBar } from './progress.ts';
+
+/** The flags of `lth train`: the numeric ones carry their config field's help and range. */
+const trainFlags: OptionSpec = {
+  model: { type: 'string', arg: 'M', default: 'lenet300', help: 'model name (see lth models)' },
+  dataset: { type: 'string', arg: 'D', default: 'mnist', help: 'dataset name (see lth datasets)' },
+  iterations: fieldOption(E.iterations, 'N', 'training iterations [default: 3000]'),
+  seed: fieldOption(E.seed, 'S', 'seed of init, batch order and dropout [default: 1]'),
+  backend: { type: 'string', arg: 'B', default: 'wasm', help: 'compute backend: wasm, js or tfjs-wasm' },
+  'batch-size': fieldOption(E.batchSize, 'N', 'minibatch size [default: 60]'),
+  lr: fieldOption(O.lr, 'LR', 'learning rate [default: 0.0012]'),
+  'eval-every': fieldOption(E.evalEvery, 'N', 'evaluate on validation and test every N iterations [default: 100]'),
+  dropout: fieldOption(E.dropout, 'P', 'dropout probability on hidden layers [default: 0]'),
+  width: fieldOption(E.widthMultiplier, 'W', 'multiplies hidden widths [default: 1]'),
+  optimizer: { ...fieldOption(O.kind, 'adam|sgd', 'optimizer'), default: 'adam' },
+  momentum: fieldOption(O.momentum, 'M', 'SGD momentum [default: 0]'),
+  'weight-decay': fieldOption(O.weightDecay, 'WD', 'L2 weight decay [default: 0]'),
+  milestones: fieldOption(O.milestones, 'I,I,...', 'iterations after which the learning rate is multiplied by gamma'),
+  gamma: fieldOption(O.gamma, 'G', 'learning-rate decay factor at each milestone [default: 0.1]'),
+  warmup: fieldOption(O.warmupIterations, 'N', 'linear learning-rate warmup iterations [default: 0]'),
+  crop: fieldOption(experimentAugment.crop, 'PX', 'random crop: zero padding in pixels before cropping back [default: 0]'),
+  flip: { type: 'boolean', default: false, help: 'random horizontal flip' },
+  normalize: fieldOption(E.normalize, 'MODE', 'standardise with training-split statistics: true, feature, channel or false [default: false]'),
+  'eval-batch-size': fieldOption(E.evalBatchSize, 'N', 'rows per evaluation forward pass [default: 1000]'),
+  json: { type: 'boolean', default: false, help: 'no progress bar; print the result as JSON' },
+};
 
 /** `lth train`: trains one dense network and reports its accuracy and speed. */
 export const trainCommand: Command = {
   usage: 'train --model M --dataset D [--iterations N] [--seed S] [--backend wasm|js|tfjs-wasm] [--width W] [--optimizer adam|sgd --momentum 0.9 --weight-decay 1e-4] [--milestones 80000,120000 --gamma 0.1 --warmup N] [--crop 4 --flip] [--normalize true|feature|channel] [--json]',
   summary: 'train one network (Adam, the paper\'s LeNet settings by default)',
+  options: trainFlags,
+  examples: ['train --model lenet300 --dataset mnist --iterations 3000', 'train --model conv2 --dataset synthetic --width 0.25 --optimizer sgd --lr 0.05 --momentum 0.9 --iterations 200'],
   async run(argv) {
-    const { values } = parse('train', argv, {
-      model: { type: 'string', default: 'lenet300' },
-      dataset: { type: 'string', default: 'mnist' },
-      iterations: { type: 'string' },
-      seed: { type: 'string' },
-      backend: { type: 'string', default: 'wasm' },
-      'batch-size': { type: 'string' },
-      lr: { type: 'string' },
-      'eval-every': { type: 'string' },
-      dropout: { type: 'string' },
-      width: { type: 'string' },
-      optimizer: { type: 'string', default: 'adam' },
-      momentum: { type: 'string' },
-      'weight-decay': { type: 'string' },
-      milestones: { type: 'string' },
-      gamma: { type: 'string' },
-      warmup: { type: 'string' },
-      crop: { type: 'string' },
-      flip: { type: 'boolean', default: false },
-      normalize: { type: 'string' },
-      'eval-batch-size': { type: 'string' },
-      json: { type: 'boolean', default: false },
-    });
-    const iterations = intFlag(values, 'iterations', 3000, 1);
-    const seed = intFlag(values, 'seed', 1, 0);
-    const batchSize = intFlag(values, 'batch-size', 60, 1);
-    const evalEvery = intFlag(values, 'eval-every', 100, 1);
-    const lr = numFlag(values, 'lr', 1.2e-3);
-    const dropout = numFlag(values, 'dropout', 0);
-    const widthMultiplier = numFlag(values, 'width', 1);
-    const kind = String(values.optimizer);
-    if (kind !== 'adam' && kind !== 'sgd') throw new UserError(`--optimizer: expected adam or sgd, got '${kind}'`);
-    const weightDecay = numFlag(values, 'weight-decay', 0);
-    const milestones = typeof values.milestones === 'string' ? values.milestones.split(',').map((m) => intFlag({ milestones: m }, 'milestones', 0, 1)) : [];
-    const schedule = lrSchedule({ lr, milestones, gamma: numFlag(values, 'gamma', 0.1), warmupIterations: intFlag(values, 'warmup', 0, 0) });
-    const normalize = values.normalize === undefined ? false : values.normalize === 'true' ? true : String(values.normalize);
-    if (normalize !== false && normalize !== true && normalize !== 'feature' && normalize !== 'channel') {
-      throw new UserError(`--normalize: expected true, feature or channel, got '${normalize}'`);
-    }
-    const augment = { crop: intFlag(values, 'crop', 0, 0), flip: Boolean(values.flip) };
+    const { values } = parse('train', argv, this.options);
+    // each value is checked by its config field: the same ranges as a config file's
+    const iterations = fieldFlag(values, 'iterations', E.iterations, 3000);
+    const seed = fieldFlag(values, 'seed', E.seed);
+    const batchSize = fieldFlag(values, 'batch-size', E.batchSize);
+    const evalEvery = fieldFlag(values, 'eval-every', E.evalEvery);
+    const lr = fieldFlag(values, 'lr', O.lr);
+    const dropout = fieldFlag(values, 'dropout', E.dropout);
+    const widthMultiplier = fieldFlag(values, 'width', E.widthMultiplier);
+    const kind = fieldFlag(values, 'optimizer', O.kind);
+    const weightDecay = fieldFlag(values, 'weight-decay', O.weightDecay);
+    const momentum = fieldFlag(values, 'momentum', O.momentum);
+    const milestones = fieldFlag(values, 'milestones', O.milestones);
+    const schedule = lrSchedule({ lr, milestones, gamma: fieldFlag(values, 'gamma', O.gamma), warmupIterations: fieldFlag(values, 'warmup', O.warmupIterations) });
+    const normalize = fieldFlag(values, 'normalize', E.normalize);
+    const augment = { crop: fieldFlag(values, 'crop', experimentAugment.crop), flip: Boolean(values.flip) };
     const b = await createBackend(String(values.backend), { fallback: true }); // no lth.wasm / no SIMD: tfjs-wasm, with a warning
     const data = await loadDataset(String(values.dataset), { normalize, splitSeed: seed }); // as `lth run`'s default valSplit: 'seeded'
     const rng = new Rng(seed);
     const net = buildNetwork(b, String(values.model), data, rng.split('init'), { dropout, widthMultiplier });
-    const opt = makeOptimizer(b, net.params, kind === 'adam' ? { kind, lr, weightDecay } : { kind, lr, momentum: numFlag(values, 'momentum', 0), weightDecay });
+    const opt = makeOptimizer(b, net.params, kind === 'adam' ? { kind, lr, weightDecay } : { kind, lr, momentum, weightDecay });
     const bar = new ProgressBar(iterations, `train ${values.model}`, process.stderr, !values.json);
-    const gen = train(b, net.model, net.params, opt, data, { iterations, batchSize, evalEvery, lr: schedule, augment, evalBatchSize: intFlag(values, 'eval-batch-size', 1000, 1) }, { data: rng.split('data'), dropout: rng.split('dropout') });
+    const gen = train(b, net.model, net.params, opt, data, { iterations, batchSize, evalEvery, lr: schedule, augment, evalBatchSize: fieldFlag(values, 'eval-batch-size', E.evalBatchSize) }, { data: rng.split('data'), dropout: rng.split('dropout') });
     let status = '';
     let r = gen.next();
     while (!r.done) {

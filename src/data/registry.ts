@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../util/errors.ts';
 import { CIFAR10_DIR_NAME, CIFAR10_EXPECTED_LAYOUT, hasCifar10Files, loadCifar10 } from './cifar-file.ts';
+import { checkSplits } from './check-splits.ts';
 import type { Dataset } from './dataset.ts';
 import { loadIdxDataset } from './idx-file.ts';
 import { EMBEDDED_MNIST_COUNTS, loadEmbeddedMnist } from './mnist-embedded.ts';
@@ -139,7 +140,7 @@ export async function loadDataset(name: string, opts: LoadOptions = {}): Promise
     if (dir === '') {
       throw new UserError(`dataset '${name}': give a directory after '${prefixed.prefix}', e.g. ${prefixed.example}`);
     }
-    return normalizeAs(prefixed.load(dir, name, opts.splitSeed), opts.normalize);
+    return normalizeAs(checkSplits(name, prefixed.load(dir, name, opts.splitSeed)), opts.normalize);
   }
   const entry = Object.hasOwn(ENTRIES, name) ? ENTRIES[name] : undefined;
   if (!entry) {
@@ -149,5 +150,5 @@ export async function loadDataset(name: string, opts: LoadOptions = {}): Promise
   if (!entry.available()) {
     throw new UserError(`dataset '${name}' is not available here: ${entry.description}`);
   }
-  return entry.load(opts);
+  return checkSplits(name, await entry.load(opts));
 }

@@ -125,7 +125,7 @@ export function layerShapes(inputShape: readonly number[], layers: readonly Spar
   const out: number[][] = [];
   let shape = [...inputShape];
   for (const l of layers) {
-    const where = `model.lth: layer "${l.name}" (${l.kind})`;
+    const where = `layer "${l.name}" (${l.kind})`;
     const image = (): [number, number, number] => {
       if (shape.length !== 3) throw new UserError(`${where} needs [channels, height, width] activations, gets [${shape.join(', ')}]`);
       return shape as [number, number, number];
@@ -189,23 +189,35 @@ export function encodeSparseModel(spec: SparseModelSpec): Uint8Array {
 
 const RESERVED = new Set(['format', 'model', 'dataset', 'normalize', 'input_shape', 'num_classes', 'layers']);
 
-/** Decodes and validates model.lth bytes; every problem is a UserError naming it. */
-export function decodeSparseModel(bytes: Uint8Array): SparseModelSpec {
+/**
+ * Decodes and validates model.lth bytes; every problem is a UserError that starts with `source`
+ * (the file's path where there is one) and names the problem.
+ */
+export function decodeSparseModel(bytes: Uint8Array, source = 'model.lth'): SparseModelSpec {
+  try {
+    return decode(bytes);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${source}: ${e.message}`);
+    throw e;
+  }
+}
+
+function decode(bytes: Uint8Array): SparseModelSpec {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata.format !== SPARSE_FORMAT && metadata.format !== SPARSE_FORMAT_MLP) {
     throw new UserError(`not an lth sparse model: metadata format is ${JSON.stringify(metadata.format)}, expected "${SPARSE_FORMAT}"`);
   }
   const inputShape = parseJson(metadata.input_shape, 'input_shape');
   if (!Array.isArray(inputShape) || inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new UserError(`model.lth: bad input_shape ${JSON.stringify(inputShape)}`);
+    throw new UserError(`bad input_shape ${JSON.stringify(inputShape)}`);
   }
   const numClasses = Number(metadata.num_classes);
   const raw = parseJson(metadata.layers, 'layers');
-  if (!Array.isArray(raw) || raw.length === 0) throw new UserError('model.lth: metadata "layers" must be a non-empty array');
+  if (!Array.isArray(raw) || raw.length === 0) throw new UserError('metadata "layers" must be a non-empty array');
   const layers = raw.map((entry: Record<string, unknown>, i: number) => layerFromEntry(entry, i, tensors));
   const shapes = layerShapes(inputShape, layers);
   const last = shapes[shapes.length - 1];
-  if (last.length !== 1 || last[0] !== numClasses) throw new UserError(`model.lth: the last layer gives [${last.join(', ')}], num_classes is ${metadata.num_classes}`);
+  if (last.length !== 1 || last[0] !== numClasses) throw new UserError(`the last layer gives [${last.join(', ')}], num_classes is ${metadata.num_classes}`);
   for (const l of layers.filter(hasWeight)) checkCsr(l);
   const info = Object.fromEntries(Object.entries(metadata).filter(([k]) => !RESERVED.has(k)));
   const normalize = parseJson(metadata.normalize ?? 'false', 'normalize') as SparseModelSpec['normalize'];
@@ -214,22 +226,22 @@ export function decodeSparseModel(bytes: Uint8Array): SparseModelSpec {
 
 // One `layers` entry and its tensors as a layer spec (entries of the first format have no kind).
 function layerFromEntry(e: Record<string, unknown>, i: number, tensors: Record<string, SafeTensor>): SparseLayerSpec {
-  if (e === null || typeof e !== 'object') throw new UserError(`model.lth: layers[${i}] is not an object`);
+  if (e === null || typeof e !== 'object') throw new UserError(`layers[${i}] is not an object`);
   const name = String(e.name ?? `layer${i}`);
   const kind = e.kind ?? 'linear'; // the first format's entries have no kind
   const padding = (): Padding => {
     const p = e.padding;
     if (p === 'same' || p === 'valid' || (typeof p === 'number' && Number.isInteger(p) && p >= 0)) return p;
-    throw new UserError(`model.lth: layer "${name}": padding must be "same", "valid" or an integer >= 0, got ${JSON.stringify(p)}`);
+    throw new UserError(`layer "${name}": padding must be "same", "valid" or an integer >= 0, got ${JSON.stringify(p)}`);
   };
   const int = (v: unknown, what: string): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new UserError(`model.lth: layer "${name}": ${what} must be an integer >= 1, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new UserError(`layer "${name}": ${what} must be an integer >= 1, got ${JSON.stringify(v)}`);
     return v;
   };
   const csr = () => {
     const get = (suffix: string, dtype: 'I32' | 'F32') => {
       const t = tensors[`${name}.${suffix}`];
-      if (t === undefined || t.dtype !== dtype) throw new UserError(`model.lth: layer ${i} needs a ${dtype} tensor "${name}.${suffix}"`);
+      if (t === undefined || t.dtype !== dtype) throw new UserError(`layer ${i} needs a ${dtype} tensor "${name}.${suffix}"`);
       return t.data;
     };
     return {
@@ -243,7 +255,7 @@ function layerFromEntry(e: Record<string, unknown>, i: number, tensors: Record<s
       return { kind: 'linear', ...csr(), inFeatures: e.in as number, outFeatures: e.out as number };
     case 'conv': {
       const k = e.kernel;
-      if (!Array.isArray(k) || k.length !== 2) throw new UserError(`model.lth: layer "${name}": kernel must be [height, width], got ${JSON.stringify(k)}`);
+      if (!Array.isArray(k) || k.length !== 2) throw new UserError(`layer "${name}": kernel must be [height, width], got ${JSON.stringify(k)}`);
       return { kind: 'conv', ...csr(), inChannels: int(e.in, 'in'), outChannels: int(e.out, 'out'), kernel: [int(k[0], 'kernel height'), int(k[1], 'kernel width')], stride: int(e.stride, 'stride'), padding: padding() };
     }
     case 'maxpool':
@@ -251,7 +263,7 @@ function layerFromEntry(e: Record<string, unknown>, i: number, tensors: Record<s
     case 'avgpool':
       return { kind: 'avgpool', name };
     default:
-      throw new UserError(`model.lth: layer "${name}" has unknown kind ${JSON.stringify(kind)} (expected linear, conv, maxpool or avgpool)`);
+      throw new UserError(`layer "${name}" has unknown kind ${JSON.stringify(kind)} (expected linear, conv, maxpool or avgpool)`);
   }
 }
 
@@ -259,18 +271,23 @@ function parseJson(s: string | undefined, what: string): unknown {
   try {
     return JSON.parse(s ?? '');
   } catch {
-    throw new UserError(`model.lth: metadata "${what}" is missing or not JSON`);
+    throw new UserError(`metadata "${what}" is missing or not JSON`);
   }
 }
 
 // A weight layer's CSR is well formed for its shape (the kernels trust it).
 function checkCsr(l: WeightLayerSpec): void {
-  const where = `model.lth: layer "${l.name}"`;
+  const where = `layer "${l.name}"`;
   const [rows, cols] = csrShape(l);
   const { rowPtr, colIdx, values } = l;
   if (rowPtr.length !== rows + 1 || l.bias.length !== rows) throw new UserError(`${where}: row_ptr or bias length disagrees with ${rows} outputs`);
   if (values.length !== colIdx.length || rowPtr[0] !== 0 || rowPtr[rows] !== colIdx.length) {
     throw new UserError(`${where}: row_ptr must run from 0 to nnz = ${colIdx.length} (= values length ${values.length})`);
+  }
+  // a NaN or infinite weight makes every prediction NaN: reject the file, not its outputs
+  for (const [what, t] of [['values', values], ['bias', l.bias]] as const) {
+    const i = t.findIndex((x) => !Number.isFinite(x));
+    if (i >= 0) throw new UserError(`${where}: tensor "${l.name}.${what}" holds ${t[i]} at index ${i}; weights must be finite (was the run diverged?)`);
   }
   for (let r = 0; r < rows; r++) {
     if (rowPtr[r + 1] < rowPtr[r]) throw new UserError(`${where}: row_ptr decreases at row ${r}`);

@@ -201,7 +201,8 @@ export class SparseModel {
   }
 }
 
-/** Decodes model.lth bytes onto `backend` (a fresh wasm backend when omitted). */
-export async function loadSparseModel(bytes: Uint8Array, backend?: Backend): Promise<SparseModel> {
-  return new SparseModel(backend ?? (await createBackend('wasm')), decodeSparseModel(bytes));
+/** Decodes model.lth bytes onto `backend` (a fresh wasm backend when omitted); errors start with `source`, the file's path. */
+export async function loadSparseModel(bytes: Uint8Array, backend?: Backend, source?: string): Promise<SparseModel> {
+  const spec = decodeSparseModel(bytes, source);
+  return new SparseModel(backend ?? (await createBackend('wasm')), spec);
 }
