@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/experiment/config.ts';
@@ -63,6 +63,18 @@ test('a different config is refused naming the differing fields, saved and given
   assert.match(msg, /: model \(saved "lenet300", given "conv2"\), iterations \(saved 20, given 30\), batchSize \(saved 30, given 20\) and 2 more;/);
   // the refusal changed nothing: the same config still resumes, with nothing to redo
   assert.is(await drain(base, out), 0);
+});
+
+test('a damaged config.json is refused with the fix, and nothing in the directory changes', async () => {
+  const out = join(tmp, 'damaged-config');
+  await drain(base, out);
+  const path = join(out, 'config.json');
+  writeFileSync(path, readFileSync(path, 'utf8').slice(0, 50));
+  const before = readdirSync(out).sort();
+  await rejectsUser(drain(base, out), [path, 'is not valid JSON', 'move it away to start the run over, or pass another --out directory']);
+  writeFileSync(path, '[1, 2]');
+  await rejectsUser(drain(base, out), [path, 'does not hold a config object']);
+  assert.equal(readdirSync(out).sort(), before);
 });
 
 test('configDifferences walks nested objects; arrays compare whole; missing fields show as nothing', () => {
