@@ -1,7 +1,7 @@
 // Run by pack.test.ts with plain Node (no tsx) inside a temporary project where the packed lth
 // tarball is installed without dev dependencies: it uses the package the way a user would.
 // Prints one JSON line of what it observed; the test asserts on it.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,4 +37,5 @@ const p2 = m2.predict(x, 50);
 out.edgeMatches = p1.every((v, i) => Math.abs(v - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i]))) && p2.every((v, i) => v === p1[i]);
 const labels = data.test.y.subarray(0, 50);
 out.edgeAccuracy = edge.argmax(p1, m1.numClasses).reduce((n, c, i) => n + (c === labels[i] ? 1 : 0), 0) / 50;
+await rm(dir, { recursive: true, force: true });
 console.log(JSON.stringify(out));
