@@ -64,7 +64,7 @@ export const trainCommand: Command = {
     const net = buildNetwork(b, String(values.model), data, rng.split('init'), { dropout, widthMultiplier });
     const opt = makeOptimizer(b, net.params, kind === 'adam' ? { kind, lr, weightDecay } : { kind, lr, momentum, weightDecay });
     const bar = new ProgressBar(iterations, `train ${values.model}`, process.stderr, !values.json);
-    const gen = train(b, net.model, net.params, opt, data, { iterations, batchSize, evalEvery, lr: schedule, augment, evalBatchSize: fieldFlag(values, 'eval-batch-size', E.evalBatchSize) }, { data: rng.split('data'), dropout: rng.split('dropout') });
+    const gen = train(b, net.model, net.params, opt, data, { iterations, batchSize, evalEvery, lr: schedule, augment, evalBatchSize: fieldFlag(values, 'eval-batch-size', E.evalBatchSize), model: String(values.model) }, { data: rng.split('data'), dropout: rng.split('dropout') });
     let status = '';
     let r = gen.next();
     while (!r.done) {

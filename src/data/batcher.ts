@@ -125,16 +125,22 @@ export class Batcher {
 }
 
 /**
- * Consecutive batches of `batchSize` rows over a split, in order; the last may be shorter.
- * The yielded x/y are subarray views into the split (no copies): do not write to them.
+ * Consecutive batches of `batchSize` rows over a split, in order; the last may be shorter. A
+ * function gives the size of each batch from its first row, asked just before it is yielded (so
+ * a caller can size the next batch by what it measured on the last). The yielded x/y are
+ * subarray views into the split (no copies): do not write to them.
  */
-export function* evalBatches(split: Split, batchSize: number): Generator<{ x: Float32Array; y: Float32Array; n: number }> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new UserError(`evaluation batch size must be an integer >= 1, got ${batchSize}`);
-  }
+export function* evalBatches(split: Split, batchSize: number | ((start: number) => number)): Generator<{ x: Float32Array; y: Float32Array; n: number }> {
+  const check = (size: number): number => {
+    if (!Number.isInteger(size) || size < 1) throw new UserError(`evaluation batch size must be an integer >= 1, got ${size}`);
+    return size;
+  };
+  if (typeof batchSize === 'number') check(batchSize); // a bad size fails even on an empty split
+  const sizeAt = typeof batchSize === 'number' ? () => batchSize : batchSize;
   const f = splitFeatures(split);
-  for (let start = 0; start < split.n; start += batchSize) {
-    const n = Math.min(batchSize, split.n - start);
+  for (let start = 0; start < split.n; ) {
+    const n = Math.min(check(sizeAt(start)), split.n - start);
     yield { x: split.x.subarray(start * f, (start + n) * f), y: split.y.subarray(start, start + n), n };
+    start += n;
   }
 }

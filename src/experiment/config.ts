@@ -140,7 +140,7 @@ export const experimentSchema: Schema<ExperimentConfig> = {
   batchSize: int(60, 'minibatch size', 1),
   evalEvery: int(100, 'evaluate on validation and test every N iterations', 1),
   kernels: str<'auto' | 'dense' | 'sparse'>('auto', 'Kernels for pruned Linear and Conv2d layers: auto (dense or sparse CSR, whichever measures faster, decided once per layer and mask size and kept in the run\'s kernel-plan.json, so every branch, trial and resume reuses it; recorded per piece), or forced dense / sparse (the same kernels on any machine)', ['auto', 'dense', 'sparse']),
-  evalBatchSize: int(1000, 'rows per evaluation forward pass (lower it for big conv nets: activations of a batch share one arena)', 1),
+  evalBatchSize: int(1000, 'most rows per evaluation forward pass (fewer when a pass would exceed its 256 MiB scratch budget; lower it if evaluation runs out of memory)', 1),
   normalize: oneOf<boolean | 'feature' | 'channel'>(false, 'standardise the data with training-split statistics: true (per channel for colour images, else per pixel), "feature", "channel", or false', [false, true, 'feature', 'channel']),
   augment: record(augmentSchema, 'seeded training-time augmentation of image data'),
   optimizer: record(optimizerSchema, 'optimizer settings'),

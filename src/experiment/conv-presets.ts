@@ -20,8 +20,9 @@
  *   that finds winning tickets at 0.1; without warmup it needs lr 0.03).
  * - VGG-19 and ResNet-20 prune globally, 20% of the remaining conv weights per round; the fc
  *   output layer is not pruned (the paper's "fc 0%" and open_lth's default), 20 rounds, 3 trials.
- * - Evaluation batches are smaller than the 1000 default because a forward pass keeps every
- *   activation of the batch in one arena (VGG-19: ~3.6 MB per image).
+ * - Evaluation batches are smaller than the 1000 default (from when a forward pass kept every
+ *   activation of the batch, VGG-19: ~3.6 MB per image); evaluation now also caps each pass to
+ *   a scratch budget by itself (train/trainer.ts evaluate), so these only bound it further.
  */
 import type { Preset } from './presets.ts';
 

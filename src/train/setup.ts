@@ -1,4 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
+import { OutOfMemoryError, mib } from '../backend/memory-error.ts';
+import { UserError } from '../util/errors.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { getModel } from '../nn/models.ts';
 import { type Module, type Parameter, initParameters } from '../nn/module.ts';
@@ -10,9 +12,18 @@ export interface Network {
   params: Parameter[];
 }
 
-/** Builds a registered model for a dataset's shapes and initialises it from `rng`. */
+/**
+ * Builds a registered model for a dataset's shapes and initialises it from `rng`. Parameters
+ * that do not fit the backend's memory are a UserError naming the width to lower.
+ */
 export function buildNetwork(b: Backend, modelName: string, data: Dataset, rng: Rng, opts: { dropout?: number; widthMultiplier?: number } = {}): Network {
-  const model = getModel(modelName).build(b, { inputShape: data.inputShape, numClasses: data.numClasses, ...opts });
+  let model: Module;
+  try {
+    model = getModel(modelName).build(b, { inputShape: data.inputShape, numClasses: data.numClasses, ...opts });
+  } catch (err) {
+    if (!(err instanceof OutOfMemoryError)) throw err;
+    throw new UserError(`out of memory building model ${modelName} at width ${opts.widthMultiplier ?? 1}: its parameters need more than the ${mib(err.maxBytes)} of wasm memory; lower --width (config field widthMultiplier)`);
+  }
   const params = model.parameters();
   initParameters(b, params, rng);
   return { model, params };

@@ -11,6 +11,9 @@ import type { Rng } from '../util/rng.ts';
 import type { Rewirer } from '../prune/dynamic/rewirer.ts';
 import { type Weights, snapshotWeights } from './state.ts';
 import { type KernelChoice, type SparseMode, activateSparse } from './sparse-plan.ts';
+import { OutOfMemoryError } from '../backend/memory-error.ts';
+import { inferenceForward } from './inference.ts';
+import { EvalOutOfMemoryError, memoryUserError } from './memory.ts';
 import type { KernelPlanStore } from './kernel-plan.ts';
 
 /** One evaluation on the validation and test splits. */
@@ -40,8 +43,10 @@ export interface TrainOptions {
   snapshotAt?: number[];
   /** Dynamic sparse training: rewires the masks after each step (needs dense kernels). */
   rewirer?: Rewirer;
-  /** Rows per evaluation forward pass. */
+  /** Rows per evaluation forward pass (at most: evaluate() lowers it to fit its scratch budget). */
   evalBatchSize?: number;
+  /** The registered model name, for messages (an out-of-memory error names it). */
+  model?: string;
   /**
    * Kernels for masked Linear and Conv2d layers: measured per layer ('auto', the default), forced, or a
    * record of per-layer choices (e.g. a run's recorded TrainResult.kernels, for an exact replay).
@@ -82,22 +87,44 @@ export interface Divergence {
 /** Progress events yielded while training. */
 export type TrainEvent = { kind: 'step'; iteration: number } | { kind: 'eval'; record: EvalRecord };
 
-/** Mean loss and accuracy of the model on a split, in evaluation mode. */
-export function evaluate(b: Backend, model: Module, split: Split, features: number, numClasses: number, rng: Rng, batchSize = 1000): { loss: number; accuracy: number } {
+/** Scratch bytes one evaluation pass may hold (activations of two adjacent layers, kernel workspaces). */
+export const EVAL_SCRATCH_BUDGET = 256 * 2 ** 20;
+// Rows of the first evaluation pass, which measures the scratch a row needs.
+const PROBE_ROWS = 8;
+
+/**
+ * Mean loss and accuracy of the model on a split, in evaluation mode. Passes hold no tape and
+ * release each layer's input once the next layer has run (train/inference.ts). Rows per pass:
+ * at most `batchSize`, and at most what fits `budgetBytes` of scratch, measured on the first
+ * pass (PROBE_ROWS rows: its scratch peak per row bounds the cost of a row from above, constant
+ * parts included). A row's logits do not depend on the rows beside it, so the accuracy is the
+ * same for every batch size and the loss differs only in summation order.
+ */
+export function evaluate(b: Backend, model: Module, split: Split, features: number, numClasses: number, rng: Rng,
+  batchSize = 1000, budgetBytes = EVAL_SCRATCH_BUDGET): { loss: number; accuracy: number } {
   const ctx = evalCtx(b, rng);
   let lossSum = 0;
   let correct = 0;
-  for (const batch of evalBatches(split, batchSize)) {
+  let rows = Math.min(batchSize, PROBE_ROWS);
+  try {
+    for (const batch of evalBatches(split, () => rows)) {
+      b.resetScratch();
+      const x = new Tensor([batch.n, features], b.scratch(batch.n * features), false);
+      b.write(x.buf, batch.x);
+      const logits = inferenceForward(ctx, model, x);
+      const labels = b.scratch(batch.n);
+      b.write(labels, batch.y);
+      lossSum += softmaxCrossEntropy(ctx, logits, labels) * batch.n;
+      correct += b.countCorrect(logits.buf, labels, batch.n, numClasses);
+      // Re-measured after every capped pass: a bigger pass spreads the constant parts thinner.
+      if (rows < batchSize) rows = Math.max(1, Math.min(batchSize, Math.floor((budgetBytes * batch.n) / Math.max(1, b.scratchPeak()))));
+    }
+  } catch (err) {
+    if (err instanceof OutOfMemoryError) throw new EvalOutOfMemoryError(err.requestedBytes, err.heldBytes, err.maxBytes);
+    throw err;
+  } finally {
     b.resetScratch();
-    const x = new Tensor([batch.n, features], b.scratch(batch.n * features), false);
-    b.write(x.buf, batch.x);
-    const labels = b.scratch(batch.n);
-    b.write(labels, batch.y);
-    const logits = model.forward(ctx, x);
-    lossSum += softmaxCrossEntropy(ctx, logits, labels) * batch.n;
-    correct += b.countCorrect(logits.buf, labels, batch.n, numClasses);
   }
-  b.resetScratch();
   return { loss: split.n > 0 ? lossSum / split.n : NaN, accuracy: split.n > 0 ? correct / split.n : NaN };
 }
 
@@ -136,10 +163,19 @@ export function* train(
 ): Generator<TrainEvent, TrainResult> {
   // A rewirer changes the masks every step, so CSR patterns built from them would go stale.
   const mode = opts.rewirer !== undefined ? 'dense' : (opts.sparse ?? 'auto');
-  const plan = activateSparse(b, model, opt, { mode, batchSize: opts.batchSize, inputShape: data.inputShape, plan: opts.kernelPlan });
+  // Out of wasm memory (a probe, a step or an evaluation): one line naming the batch size to lower.
+  const oom = (err: unknown): unknown => memoryUserError(err, { model: opts.model, batchSize: opts.batchSize, evalBatchSize: opts.evalBatchSize });
+  let plan: ReturnType<typeof activateSparse>;
+  try {
+    plan = activateSparse(b, model, opt, { mode, batchSize: opts.batchSize, inputShape: data.inputShape, plan: opts.kernelPlan });
+  } catch (err) {
+    throw oom(err);
+  }
   try {
     const res = yield* trainSteps(b, model, params, opt, data, opts, rng);
     return { ...res, kernels: plan.kernels };
+  } catch (err) {
+    throw oom(err);
   } finally {
     plan.end(); // also when the caller abandons the generator: weights are dense again
   }

@@ -80,6 +80,7 @@ export function* trainFrom(ctx: PieceContext, start: Start, mask: Masks, extra: 
     evalEvery: cfg.evalEvery,
     evalBatchSize: cfg.evalBatchSize,
     lr: lrSchedule(cfg.optimizer), // warmup and step decay; constant for the paper's Adam runs
+    model: cfg.model,
     augment: cfg.augment,
     sparse: cfg.kernels,
     kernelPlan: ctx.kernelPlan,
