@@ -106,7 +106,7 @@ export const augmentSchema: Schema<AugmentSection> = {
 /** The optimizer section's fields (`lth train` flags check their values with them too). */
 export const optimizerSchema: Schema<OptimizerSection> = {
   kind: str<'adam' | 'sgd'>('adam', 'optimizer: adam or sgd', ['adam', 'sgd']),
-  lr: num(1.2e-3, 'learning rate', 0, 10, '()'),
+  lr: num(1.2e-3, 'learning rate (a rate that makes training diverge is reported, not refused)', 0, 1e6, '()'),
   momentum: num(0, 'SGD momentum', 0, 1),
   weightDecay: num(0, 'L2 weight decay', 0, 1),
   nesterov: bool(false, 'SGD Nesterov momentum'),

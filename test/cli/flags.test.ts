@@ -15,7 +15,7 @@ test('fieldFlag checks a flag with its config field: the same range, named by fl
   assert.is(fieldFlag({ normalize: 'true' }, 'normalize', E.normalize), true);
   assert.is(fieldFlag({ normalize: 'channel' }, 'normalize', E.normalize), 'channel');
   throwsUser(() => fieldFlag({ dropout: '1' }, 'dropout', E.dropout), ['--dropout: expected a number in [0, 1)', "got '1'"]);
-  throwsUser(() => fieldFlag({ lr: '' }, 'lr', O.lr), ['--lr: expected a number in (0, 10)']);
+  throwsUser(() => fieldFlag({ lr: '' }, 'lr', O.lr), ['--lr: expected a number in (0, 1000000)']);
   throwsUser(() => fieldFlag({ lr: 'Infinity' }, 'lr', O.lr), ['--lr', "got 'Infinity'"]);
   throwsUser(() => fieldFlag({ seed: String(MAX_SEED + 1) }, 'seed', E.seed), ['--seed', `[0, ${MAX_SEED}]`]);
   throwsUser(() => fieldFlag({ milestones: '10,x' }, 'milestones', O.milestones), ['--milestones', "'10,x'"]);
@@ -31,7 +31,7 @@ test('lth train rejects out-of-range values with one line naming the flag and th
     [['--iterations', '1e20'], ['--iterations', `[1, ${MAX_ITERATIONS}]`]],
     [['--seed', '4294967297'], ['--seed', `[0, ${MAX_SEED}]`]],
     [['--seed=-1'], ['--seed']],
-    [['--lr', '0'], ['--lr', '(0, 10)']],
+    [['--lr', '0'], ['--lr', '(0, 1000000)']],
     [['--gamma', '2'], ['--gamma']],
     [['--crop', '100'], ['--crop', '[0, 64]']],
     [['--optimizer', 'rmsprop'], ['--optimizer', 'adam, sgd']],
