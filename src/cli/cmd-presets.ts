@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { branchList } from '../experiment/branches/registry.ts';
 import { experimentSchema } from '../experiment/config.ts';
 import { presetConfig, presets } from '../experiment/presets.ts';
 import { writeReport } from '../experiment/report/report.ts';
@@ -33,7 +34,7 @@ export const presetCommands: Record<string, Command> = {
   },
   config: {
     usage: 'config',
-    summary: 'print every config field with its default and meaning',
+    summary: 'print every config field with its default and meaning, and every branch',
     options: {},
     examples: ['config'],
     async run(argv) {
@@ -46,6 +47,9 @@ export const presetCommands: Record<string, Command> = {
         }
       };
       walk(experimentSchema as unknown as Record<string, Field<unknown>>, '');
+      // what each branch does, from the branch registry (the specs describe themselves)
+      console.log('\nbranches (the config\'s "branches" list):');
+      for (const b of branchList) console.log(`  ${b.name.padEnd(12)} ${b.description}${b.section ? ` [settings: ${b.section.key}]` : ''}`);
       return 0;
     },
   },

@@ -1,16 +1,14 @@
 import type { OptimizerConfig } from '../optim/optimizer.ts';
+import { type ScheduleName, scheduleHelp, scheduleNames } from '../prune/schedules.ts';
+import { type StrategyName, strategyHelp, strategyNames } from '../prune/strategies.ts';
 import { UserError } from '../util/errors.ts';
-import { type Schema, bool, defaults, int, intList, merge, num, numMap, oneOf, record, segment, str, strList, validate } from './schema.ts';
+import { type BranchName, type BranchSettings, branchNames, branchSections } from './branches/registry.ts';
+import { MAX_ITERATIONS, MAX_SEED } from './limits.ts';
+import { type Field, type Schema, bool, defaults, int, intList, merge, num, numMap, oneOf, record, segment, str, strList, validate } from './schema.ts';
 
-/** Most training iterations a config or flag may ask for: beyond it a round would run for days. */
-export const MAX_ITERATIONS = 100_000_000;
-/** Largest seed: seeds are 32-bit (the generator folds larger ones onto smaller ones). */
-export const MAX_SEED = 2 ** 32 - 1;
-
-/** The control branches trained beside (or instead of) the ticket at each round. */
-export const branchNames = ['ticket', 'reinit', 'randomPrune', 'instability', 'fineTune', 'snip', 'grasp', 'synflow', 'randomInit', 'set', 'rigl', 'deepR'] as const;
-/** A branch name. */
-export type BranchName = (typeof branchNames)[number];
+export { MAX_ITERATIONS, MAX_SEED } from './limits.ts';
+// The branch names and their type come from the branch registry (one entry per branch).
+export { type BranchName, branchNames } from './branches/registry.ts';
 
 /** Optimizer settings (Adam by default, the paper's LeNet/Conv choice). */
 export interface OptimizerSection {
@@ -39,37 +37,16 @@ export interface AugmentSection {
 
 /** How and how much to prune each round. */
 export interface PruningSection {
-  strategy: 'layerwise' | 'global';
+  strategy: StrategyName;
   rates: Record<string, number>;
   rate: number;
   rounds: number;
-  schedule: 'iterative' | 'oneShot';
+  schedule: ScheduleName;
   rewindIteration: number;
 }
 
-/** Settings of the prune-and-fine-tune baseline (Han et al. 2015). */
-export interface FineTuneSection {
-  iterations: number;
-  lrScale: number;
-}
-
-/** Settings of the pruning-at-initialisation branches (snip, grasp, synflow, randomInit). */
-export interface AtInitSection {
-  batches: number;
-  allocation: 'global' | 'ticketLayers';
-  synflowIterations: number;
-}
-
-/** Settings of the dynamic sparse training branches (set, rigl, deepR). */
-export interface DynamicSection {
-  interval: number;
-  fraction: number;
-  deepRAlpha: number;
-  deepRTemperature: number;
-}
-
-/** A complete, resolved experiment config (what config.json in a run directory holds). */
-export interface ExperimentConfig {
+/** The settings every experiment has; the branches add their own sections (BranchSettings). */
+export interface CoreConfig {
   name: string;
   model: string;
   dataset: string;
@@ -86,9 +63,6 @@ export interface ExperimentConfig {
   optimizer: OptimizerSection;
   pruning: PruningSection;
   branches: BranchName[];
-  fineTune: FineTuneSection;
-  atInit: AtInitSection;
-  dynamic: DynamicSection;
   trials: number;
   seed: number;
   /** Training batch order: drawn per round (shared by a round's branches) or one for all rounds. */
@@ -96,6 +70,9 @@ export interface ExperimentConfig {
   /** Train/validation split: drawn from the base seed, or each loader's fixed split. */
   valSplit: 'seeded' | 'fixed';
 }
+
+/** A complete, resolved experiment config (what config.json in a run directory holds). */
+export interface ExperimentConfig extends CoreConfig, BranchSettings {}
 
 /** The augment section's fields (`lth train --crop/--flip` check their values with them too). */
 export const augmentSchema: Schema<AugmentSection> = {
@@ -120,16 +97,35 @@ export const optimizerSchema: Schema<OptimizerSection> = {
 
 /** The pruning section's fields (`--rounds` checks its value with them too). */
 export const pruningSchema: Schema<PruningSection> = {
-  strategy: str<'layerwise' | 'global'>('layerwise', 'layerwise: each layer at its own rate; global: one threshold across layers', ['layerwise', 'global']),
+  strategy: str<StrategyName>('layerwise', strategyHelp, strategyNames),
   rates: numMap({ default: 0.2, output: 0.1 }, 'layerwise rates per round, keys: parameter name, layer name, "output", "conv", "fc", "default"', 0, 1),
   rate: num(0.2, 'global pruning rate per round', 0, 1, '()'),
   rounds: int(5, 'pruning rounds after the dense round 0', 0, 200),
-  schedule: str<'iterative' | 'oneShot'>('iterative', 'iterative: prune the last round\'s ticket; oneShot: prune the dense network directly to each round\'s size', ['iterative', 'oneShot']),
+  schedule: str<ScheduleName>('iterative', scheduleHelp, scheduleNames),
   rewindIteration: int(0, 'rewind survivors to their weights at this iteration (0 = init; >0 = late rewinding)', 0, MAX_ITERATIONS),
 };
 
+/**
+ * The core fields with each branch section (registry order) right after `branches`, each
+ * section's help naming the branches that read it. A section key that is also a core field
+ * throws: the section would replace that field.
+ */
+function withBranchSections(core: Schema<CoreConfig>): Schema<ExperimentConfig> {
+  const out: Record<string, Field<unknown>> = {};
+  for (const [k, f] of Object.entries(core) as [string, Field<unknown>][]) {
+    out[k] = f;
+    if (k !== 'branches') continue;
+    for (const { section, branches } of branchSections) {
+      if (Object.hasOwn(core, section.key)) throw new Error(`branch config section '${section.key}' (of ${branches.join(', ')}) has the name of a core config field`);
+      out[section.key] = record(section.schema, `${section.help}; used by ${branches.join(', ')}`);
+    }
+  }
+  // the sections' settings types are BranchSettings by construction (branches/registry.ts)
+  return out as unknown as Schema<ExperimentConfig>;
+}
+
 /** The experiment schema, with the defaults of the paper's LeNet-300-100 setting. */
-export const experimentSchema: Schema<ExperimentConfig> = {
+export const experimentSchema: Schema<ExperimentConfig> = withBranchSections({
   name: segment('experiment', 'run name (the run directory is runs/<name> unless --out is given)'),
   model: str('lenet300', 'model name (see lth models)'),
   dataset: str('mnist', 'dataset name (see lth datasets)'),
@@ -145,28 +141,7 @@ export const experimentSchema: Schema<ExperimentConfig> = {
   augment: record(augmentSchema, 'seeded training-time augmentation of image data'),
   optimizer: record(optimizerSchema, 'optimizer settings'),
   pruning: record(pruningSchema, 'pruning settings'),
-  branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], 'branches per round: ticket, reinit (same mask, fresh init), randomPrune (random mask, same sizes), instability (linear mode connectivity), fineTune (Han et al.), snip, grasp, synflow, randomInit (pruning at init), set, rigl, deepR (dynamic sparse)', branchNames),
-  fineTune: record<FineTuneSection>(
-    { iterations: int(0, 'fine-tuning iterations per round (0 = the same as iterations)', 0, MAX_ITERATIONS), lrScale: num(1, 'fine-tuning learning rate as a multiple of optimizer.lr', 0, 10, '()') },
-    'the fineTune branch (Han et al. prune and fine-tune)',
-  ),
-  atInit: record<AtInitSection>(
-    {
-      batches: int(10, 'training batches scored by SNIP and GraSP', 1, 1000),
-      allocation: str<'global' | 'ticketLayers'>('global', 'global: one threshold over all layers (the methods\' own); ticketLayers: exactly the ticket\'s per-layer counts', ['global', 'ticketLayers']),
-      synflowIterations: int(100, 'SynFlow pruning iterations', 1, 10000),
-    },
-    'pruning-at-initialisation branches (snip, grasp, synflow, randomInit)',
-  ),
-  dynamic: record<DynamicSection>(
-    {
-      interval: int(100, 'SET/RigL: rewire every N iterations', 1),
-      fraction: num(0.3, 'SET/RigL: fraction of each layer\'s active weights dropped and regrown', 0, 1, '()'),
-      deepRAlpha: num(1e-4, 'DEEP-R: L1 shrinkage strength alpha', 0, 1),
-      deepRTemperature: num(1e-6, 'DEEP-R: temperature T of the exploration noise sqrt(2·lr·T)', 0, 1),
-    },
-    'dynamic sparse training branches (set, rigl, deepR)',
-  ),
+  branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], `branches trained per round, any of: ${branchNames.join(', ')} (lth config says what each does)`, branchNames),
   trials: int(1, 'independent trials (seeds seed, seed+1, ...)', 1, 100),
   seed: int(1, 'base seed (trial t uses seed + t; at most 2^32 - 1)', 0, MAX_SEED),
   dataOrder: str<'perRound' | 'fixed'>(
@@ -179,7 +154,7 @@ export const experimentSchema: Schema<ExperimentConfig> = {
     'which training examples are held out for validation (early stopping): seeded (drawn from the base seed; one split shared by every trial; mnist, IDX and CIFAR-10 data) or fixed (the loader\'s fixed split); the test split never changes, and synthetic data has its own generated splits',
     ['seeded', 'fixed'],
   ),
-};
+});
 
 /** Validates a parsed config against the schema; defaults fill what is missing. */
 export function resolveConfig(value: unknown): ExperimentConfig {

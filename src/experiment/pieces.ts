@@ -1,10 +1,12 @@
 import type { LoadOptions } from '../data/registry.ts';
 import type { Masks } from '../prune/masks.ts';
-import { fullMasks } from '../prune/masks.ts';
-import { type Scores, magnitudeScores, pruneGlobal, pruneLayerwise } from '../prune/magnitude.ts';
+import { type Scores, magnitudeScores } from '../prune/magnitude.ts';
+import { pruneSchedules } from '../prune/schedules.ts';
+import { pruneStrategies } from '../prune/strategies.ts';
 import type { Weights } from '../train/state.ts';
 import type { EvalRecord } from '../train/trainer.ts';
 import type { KernelChoice } from '../train/sparse-plan.ts';
+import { lookup } from '../util/registry.ts';
 import { Rng } from '../util/rng.ts';
 import type { BranchName, ExperimentConfig } from './config.ts';
 
@@ -71,25 +73,23 @@ export function trialRngs(cfg: ExperimentConfig, trial: number, round: number, b
 }
 
 /**
- * The ticket mask of round r. Iterative: prune round r-1's mask by the magnitudes of round
- * r-1's trained ticket. One-shot: prune the dense network's trained weights straight to the
- * size that r iterative rounds would reach.
+ * The ticket mask of round r, by the config's schedule (prune/schedules.ts). Iterative: prune
+ * round r-1's mask by the magnitudes of round r-1's trained ticket. One-shot: prune the dense
+ * network's trained weights straight to the size that r iterative rounds would reach.
  */
 export function nextMask(cfg: ExperimentConfig, round: number, prev: Masks, trained: Weights, denseTrained: Weights, rates: Record<string, number>): Masks {
-  const oneShot = cfg.pruning.schedule === 'oneShot';
-  const base = oneShot ? fullMasks(Object.fromEntries(Object.entries(prev).map(([k, m]) => [k, m.length]))) : prev;
-  const source = oneShot ? denseTrained : trained;
-  return pruneStep(cfg, magnitudeScores(source, base), base, rates, oneShot ? round : 1);
+  const { base, source, steps } = lookup(pruneSchedules, cfg.pruning.schedule, 'pruning schedule').plan(round, prev, trained, denseTrained);
+  return pruneStep(cfg, magnitudeScores(source, base), base, rates, steps);
 }
 
 /**
- * One pruning step at the config's rates (global or layer-wise), or `steps` rounds' worth of
- * them at once (1 - (1 - rate)^steps) for one-shot pruning. Layers at rate 0 are never pruned.
+ * One pruning step at the config's rates by its strategy (prune/strategies.ts), or `steps`
+ * rounds' worth of them at once (1 - (1 - rate)^steps) for one-shot pruning. Layers at rate 0
+ * are never pruned.
  */
 export function pruneStep(cfg: ExperimentConfig, scores: Scores, mask: Masks, rates: Record<string, number>, steps = 1): Masks {
   const compound = (rate: number): number => 1 - (1 - rate) ** steps;
-  if (cfg.pruning.strategy === 'global') return pruneGlobal(scores, mask, compound(cfg.pruning.rate), (name) => (rates[name] ?? 1) > 0);
-  const eff: Record<string, number> = {};
-  for (const [k, r] of Object.entries(rates)) eff[k] = compound(r);
-  return pruneLayerwise(scores, mask, eff);
+  const perLayer: Record<string, number> = {};
+  for (const [k, r] of Object.entries(rates)) perLayer[k] = compound(r);
+  return lookup(pruneStrategies, cfg.pruning.strategy, 'pruning strategy').prune(scores, mask, { perLayer, global: compound(cfg.pruning.rate) });
 }

@@ -2,10 +2,24 @@ import { fullMasks } from '../../prune/masks.ts';
 import type { Masks } from '../../prune/masks.ts';
 import { magnitudeScores } from '../../prune/magnitude.ts';
 import { snapshotWeights } from '../../train/state.ts';
+import { MAX_ITERATIONS } from '../limits.ts';
 import { type PieceResult, pruneStep } from '../pieces.ts';
+import { int, num } from '../schema.ts';
 import { exists, loadMasks, loadWeights, saveMasks, saveWeights } from '../store.ts';
 import { type PieceContext, type RunEvent, pieceResult, trainFrom, weightsMeta } from './context.ts';
-import type { BranchSpec } from './spec.ts';
+import { type BranchSection, type BranchSpec, branchSection } from './spec.ts';
+
+/** Settings of the prune-and-fine-tune baseline (config `fineTune`). */
+export interface FineTuneSettings {
+  iterations: number;
+  lrScale: number;
+}
+
+/** The `fineTune` config section. */
+export const fineTuneSection: BranchSection<'fineTune', FineTuneSettings> = branchSection('fineTune', 'the fineTune branch (Han et al. prune and fine-tune)', {
+  iterations: int(0, 'fine-tuning iterations per round (0 = the same as iterations)', 0, MAX_ITERATIONS),
+  lrScale: num(1, 'fine-tuning learning rate as a multiple of optimizer.lr', 0, 10, '()'),
+});
 
 /**
  * Han et al. (2015) prune-and-fine-tune: its own chain of rounds. Round r prunes the
@@ -13,9 +27,14 @@ import type { BranchSpec } from './spec.ts';
  * rates and keeps training from the surviving *trained* weights: no rewinding. The schedule
  * (iterations, learning rate) is the ticket's unless `fineTune` overrides it.
  */
-export const fineTuneBranch: BranchSpec = {
+export const fineTuneBranch: BranchSpec<'fineTune', typeof fineTuneSection> = {
+  name: 'fineTune',
+  label: 'fine-tune (Han et al.)',
   description: 'Han et al. baseline: prune the trained network and fine-tune the survivors (no rewinding)',
   inRoundZero: false,
+  // the round's mask only for its layer sizes (the runner builds every piece's context with it)
+  needs: ['mask', 'chain'],
+  section: fineTuneSection,
   *run(ctx: PieceContext): Generator<RunEvent, PieceResult> {
     const { cfg, dir, round, trial } = ctx;
     const maskShapes = Object.fromEntries(Object.keys(ctx.ticketMask).map((k) => [k, ctx.shapes[k]]));

@@ -11,9 +11,12 @@ import type { BranchSpec } from './spec.ts';
  * later rounds rewind the survivors of the round's mask to it and train again. A diverged
  * ticket saves no weights: the trial's later rounds are not run.
  */
-export const ticketBranch: BranchSpec = {
+export const ticketBranch: BranchSpec<'ticket'> = {
+  name: 'ticket',
+  label: 'winning ticket',
   description: 'IMP winning ticket: survivors rewound to their weights at the rewind iteration',
   inRoundZero: true,
+  needs: ['mask', 'rewind'],
   *run(ctx: PieceContext): Generator<RunEvent, PieceResult> {
     const k = ctx.cfg.pruning.rewindIteration;
     const dense = ctx.round === 0;
@@ -28,9 +31,12 @@ export const ticketBranch: BranchSpec = {
 };
 
 /** Control: the ticket's mask with a fresh random initialisation. */
-export const reinitBranch: BranchSpec = {
+export const reinitBranch: BranchSpec<'reinit'> = {
+  name: 'reinit',
+  label: 'random reinit',
   description: 'control: the ticket\'s mask, randomly re-initialised',
   inRoundZero: false,
+  needs: ['mask'],
   *run(ctx) {
     const res = yield* trainFrom(ctx, { kind: 'reinit' }, ctx.ticketMask);
     return pieceResult(ctx, ctx.ticketMask, res);
@@ -38,9 +44,12 @@ export const reinitBranch: BranchSpec = {
 };
 
 /** Control: a random mask with the ticket's per-layer counts, from the rewind weights. */
-export const randomPruneBranch: BranchSpec = {
+export const randomPruneBranch: BranchSpec<'randomPrune'> = {
+  name: 'randomPrune',
+  label: 'random pruning',
   description: 'control: a random mask of the ticket\'s per-layer sizes, original init',
   inRoundZero: false,
+  needs: ['mask', 'rewind'],
   *run(ctx) {
     const mask = randomMasksLike(ctx.ticketMask, ctx.rng.randomMask);
     const res = yield* trainFrom(ctx, { kind: 'weights', weights: rewindWeights(ctx) }, mask);

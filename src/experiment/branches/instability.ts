@@ -15,9 +15,12 @@ export const PATH_POINTS = 30;
  * end error) is the instability; the piece's accuracies are those of the first copy. If
  * either copy diverges, the piece is diverged and has no barrier.
  */
-export const instabilityBranch: BranchSpec = {
+export const instabilityBranch: BranchSpec<'instability'> = {
+  name: 'instability',
+  label: 'instability copy',
   description: 'instability: two copies from the rewind point on different data orders, error barrier on the line between them',
   inRoundZero: true,
+  needs: ['mask', 'rewind'],
   *run(ctx: PieceContext): Generator<RunEvent, PieceResult> {
     const k = ctx.cfg.pruning.rewindIteration;
     const start = { kind: 'weights' as const, weights: rewindWeights(ctx) };

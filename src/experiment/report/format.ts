@@ -1,25 +1,16 @@
 /** Number formats and branch naming shared by the HTML report and the terminal table. */
+import { branches } from '../branches/registry.ts';
+import type { AnyBranchSpec } from '../branches/spec.ts';
 import type { DivergedTrial, Summary } from './types.ts';
 
-/** Human names for the runner's branches; unknown branches show their own name. */
-const BRANCH_LABELS: Record<string, string> = {
-  ticket: 'winning ticket',
-  reinit: 'random reinit',
-  randomPrune: 'random pruning',
-  instability: 'instability copy',
-  fineTune: 'fine-tune (Han et al.)',
-  snip: 'SNIP',
-  grasp: 'GraSP',
-  synflow: 'SynFlow',
-  randomInit: 'random at init',
-  set: 'SET',
-  rigl: 'RigL',
-  deepR: 'DEEP-R',
-};
+// A summary may come from another version of lth: its branch names are plain strings.
+function specOf(branch: string): AnyBranchSpec | undefined {
+  return Object.hasOwn(branches, branch) ? branches[branch as keyof typeof branches] : undefined;
+}
 
-/** The display name of a branch, e.g. 'reinit' -> 'random reinit'. */
+/** The display name of a branch from its spec, e.g. 'reinit' -> 'random reinit'; an unknown branch shows its own name. */
 export function branchLabel(branch: string): string {
-  return BRANCH_LABELS[branch] ?? branch;
+  return specOf(branch)?.label ?? branch;
 }
 
 /**
@@ -44,7 +35,7 @@ export function divergedCount(round: Summary['rounds'][number], branch: string):
 export function divergedNote(round: number, d: DivergedTrial): string {
   const then =
     d.branch === 'ticket' ? `; trial ${d.trial} stops here: its later rounds build on this ticket and were not run`
-      : d.branch === 'fineTune' ? `; its later fine-tuning rounds were not run`
+      : specOf(d.branch)?.needs.includes('chain') ? `; its later ${branchLabel(d.branch)} rounds were not run`
         : '';
   return `round ${round}, ${branchLabel(d.branch)}, trial ${d.trial} (seed ${d.seed}): diverged at iteration ${d.iteration} (loss ${d.loss}), left out of the means${then}`;
 }
