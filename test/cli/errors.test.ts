@@ -32,7 +32,7 @@ test('unknown model, dataset, command and backend name the bad value and the val
 test('non-numeric and out-of-range flags name the flag', () => {
   userError(lth('train', '--iterations', 'lots'), /--iterations: expected an integer in \[1, 100000000\], got 'lots'/);
   userError(lth('train', '--seed', '1.5'), /--seed: expected an integer/);
-  userError(lth('train', '--lr', 'fast'), /--lr: expected a number in \(0, 10\), got 'fast'/);
+  userError(lth('train', '--lr', 'fast'), /--lr: expected a number in \(0, 1000000\), got 'fast'/);
   userError(lth('train', '--iterations', '0'), /--iterations: expected an integer in \[1, /);
   userError(lth('train', '--bogus'), /Unknown option '--bogus'/);
 });
