@@ -1,7 +1,6 @@
 /**
  * The package root under a bundler's `browser` condition: lib/core.ts, the host-neutral part.
- * The runner, dataset loading from files and run export read and write files (node:fs) and are
- * Node-only until the run store (issue 12) puts them behind an interface.
+ * The runner, pieces, report and export work on a MemoryStore (or any RunStore); datasets other
+ * than `synthetic` are fetched by the page and passed in (`runExperiment(cfg, store, { data })`).
  */
 export * from './lib/core.ts';
-export type { RunEvent } from './experiment/runner.ts';

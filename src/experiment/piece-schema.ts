@@ -2,7 +2,6 @@
  * Reading a piece's result file back: the JSON must be a whole PieceResult of the piece it is
  * filed under, or the piece is not done (the runner moves the file aside and recomputes it).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import type { BranchName } from './config.ts';
 import { CorruptFileError } from './io/corrupt.ts';
 import type { PieceResult } from './pieces.ts';
@@ -15,24 +14,21 @@ export interface PieceId {
 }
 
 /**
- * The result at `path` of piece `id`, or undefined when there is none. Throws a
- * CorruptFileError naming the file and the first bad field when it is empty, truncated, not
- * JSON, of the wrong types, or filed under another piece. NaN losses (written as null) read
- * back as NaN.
+ * The result of piece `id` from its file's text (`where` names it). Throws a CorruptFileError
+ * naming the file and the first bad field when it is empty, truncated, not JSON, of the wrong
+ * types, or filed under another piece. NaN losses (written as null) read back as NaN.
  */
-export function readPieceResult(path: string, id: PieceId): PieceResult | undefined {
-  if (!existsSync(path)) return undefined;
-  const text = readFileSync(path, 'utf8');
+export function parseResultText(text: string, where: string, id: PieceId): PieceResult {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new CorruptFileError(path, text.trim() === '' ? 'empty file' : `invalid JSON (${(e as Error).message})`);
+    throw new CorruptFileError(where, text.trim() === '' ? 'empty file' : `invalid JSON (${(e as Error).message})`);
   }
-  return parsePieceResult(raw, path, id);
+  return parsePieceResult(raw, where, id);
 }
 
-/** Checks the types of a parsed result (see readPieceResult). */
+/** Checks the types of a parsed result (see parseResultText). */
 export function parsePieceResult(raw: unknown, path: string, id: PieceId): PieceResult {
   const bad = (why: string): never => {
     throw new CorruptFileError(path, why);

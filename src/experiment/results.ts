@@ -1,22 +1,21 @@
 import type { BranchName, ExperimentConfig } from './config.ts';
-import { writeFileAtomic, writeJsonAtomic } from './io/atomic.ts';
 import { branchesOf } from './branches/registry.ts';
 import type { PieceResult } from './pieces.ts';
-import { readPieceResult } from './piece-schema.ts';
 import { summarizeTrials } from './report/summarize.ts';
 import type { DivergedTrial, MetricRow, RoundSummary, Summary } from './report/types.ts';
-import type { RunDir } from './store.ts';
+import { runKeys } from './store/keys.ts';
+import type { RunStore } from './store/run-store.ts';
 
 /**
- * Every finished piece result in a run directory, in round, trial, branch order. An invalid
- * one is a CorruptFileError (the runner has set those aside before it calls this).
+ * Every finished piece result in a run, in round, trial, branch order. An invalid one is a
+ * CorruptFileError (the runner has set those aside before it calls this).
  */
-export function readPieces(cfg: ExperimentConfig, dir: RunDir): PieceResult[] {
+export function readPieces(cfg: ExperimentConfig, store: RunStore): PieceResult[] {
   const out: PieceResult[] = [];
   for (let r = 0; r <= cfg.pruning.rounds; r++) {
     for (let t = 0; t < cfg.trials; t++) {
       for (const br of branchesOf(cfg, r)) {
-        const p = readPieceResult(dir.result(r, t, br), { round: r, trial: t, branch: br });
+        const p = store.getResult({ round: r, trial: t, branch: br });
         if (p !== undefined) out.push(p);
       }
     }
@@ -64,14 +63,14 @@ export function metricRows(pieces: PieceResult[]): MetricRow[] {
 }
 
 /**
- * Rewrites summary.json and metrics.jsonl from the piece results (atomically, so a crash
- * never leaves them half-written or with duplicate rows). Returns the summary.
+ * Rewrites summary.json and metrics.jsonl from the piece results (each replaced whole, so a
+ * crash never leaves them half-written or with duplicate rows). Returns the summary.
  */
-export function writeResults(cfg: ExperimentConfig, dir: RunDir): Summary {
-  const pieces = readPieces(cfg, dir);
+export function writeResults(cfg: ExperimentConfig, store: RunStore): Summary {
+  const pieces = readPieces(cfg, store);
   const summary = buildSummary(cfg, pieces);
-  writeJsonAtomic(dir.summary, summary);
-  writeFileAtomic(dir.metrics, metricRows(pieces).map((m) => JSON.stringify(m)).join('\n') + '\n');
+  store.putJson(runKeys.summary, summary);
+  store.putText(runKeys.metrics, metricRows(pieces).map((m) => JSON.stringify(m)).join('\n') + '\n');
   return summary;
 }
 

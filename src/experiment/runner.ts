@@ -1,64 +1,84 @@
+/**
+ * The sequential scheduler: walks the piece graph of a config (piece-graph.ts) one ready piece
+ * at a time, in graph order, running each with runPiece against the run store. Tests, the CLI
+ * with one worker and the browser use it; schedulers that run pieces in other processes share
+ * the same graph, pieces and store.
+ */
 import type { RunEvent } from './branches/context.ts';
 import type { ExperimentConfig } from './config.ts';
-import { CorruptFileError, moveAside } from './io/corrupt.ts';
-import { fileKernelPlan } from './kernel-plan-file.ts';
-import { readPieceResult } from './piece-schema.ts';
-import { PieceRunner } from './piece-runner.ts';
-import { type PieceId, allPieces, blockedBy, pieceKey } from './piece-status.ts';
+import { CorruptFileError } from './io/corrupt.ts';
+import type { EnvInputs, PieceEnv } from './piece-env.ts';
+import { type PieceNode, blockedBy, pieceGraph } from './piece-graph.ts';
+import { runPiece } from './piece-runner.ts';
 import type { PieceResult } from './pieces.ts';
 import { prepareRun } from './prepare-run.ts';
 import { writeResults } from './results.ts';
-import type { RunDir } from './store.ts';
+import { runKernelPlan } from './kernel-plan-store.ts';
+import { runKeys } from './store/keys.ts';
+import { openRunStore } from './store/open.ts';
+import type { RunStore } from './store/run-store.ts';
 
 export type { RunEvent } from './branches/context.ts';
 
+/** How runExperiment runs: a backend and dataset made by the caller (see EnvInputs). */
+export type RunOptions = EnvInputs;
+
 /**
- * Runs (or resumes) an IMP experiment into `outDir`. A piece is skipped when its result file
- * exists and validates, so a killed run started again loses nothing; an invalid result or an
- * invalid file a piece reads is moved aside and recomputed. A diverged piece counts as done;
- * the pieces that build on it (its trial's later rounds, for the ticket) are not run.
+ * Runs (or resumes) an IMP experiment into `where`: a RunStore, or a run directory (Node).
+ * A piece is skipped when its result exists and validates, so a killed run started again loses
+ * nothing; an invalid result or an invalid entry a piece reads is set aside and recomputed. A
+ * diverged piece counts as done; the pieces that build on it are not run. summary.json and
+ * metrics.jsonl are rebuilt as each round completes. Nothing is written before the config
+ * has passed every check (prepare-run.ts).
  */
-export async function* runExperiment(cfg: ExperimentConfig, outDir: string): AsyncGenerator<RunEvent, void> {
-  const setup = await prepareRun(cfg, outDir);
-  const { dir } = setup;
-  const kernelPlan = fileKernelPlan(dir.kernelPlan); // 'auto' kernels decided once per layer and mask size, for every piece and restart
-  const pieces = allPieces(cfg);
+export async function* runExperiment(cfg: ExperimentConfig, where: RunStore | string, opts: RunOptions = {}): AsyncGenerator<RunEvent, void> {
+  const store = openRunStore(where);
+  const env = await prepareRun(cfg, store, opts);
+  env.kernelPlan ??= cfg.kernels === 'auto' ? runKernelPlan(store) : undefined;
+  yield* schedule(store, env, pieceGraph(cfg));
+}
+
+/** Runs the graph's pieces that are not done, in graph order (a topological one). */
+function* schedule(store: RunStore, env: PieceEnv, graph: PieceNode[]): Generator<RunEvent, void> {
   const results = new Map<string, PieceResult>();
-  for (const id of pieces) {
-    const checked = checkedResult(dir, id);
+  for (const node of graph) {
+    const checked = checkedResult(store, node);
     if (checked.event) yield checked.event;
-    if (checked.result) results.set(pieceKey(id), checked.result);
+    if (checked.result) results.set(node.key, checked.result);
   }
   const diverged = new Set([...results].filter(([, r]) => r.diverged).map(([k]) => k));
-  let blocked = blockedBy(cfg, diverged);
-  yield { kind: 'start', totalPieces: pieces.length - blocked.size, donePieces: results.size };
+  let blocked = blockedBy(graph, diverged);
+  yield { kind: 'start', totalPieces: graph.length - blocked.size, donePieces: results.size };
 
-  const runner = new PieceRunner(cfg, setup, results, kernelPlan);
-  for (let round = 0; round <= cfg.pruning.rounds; round++) {
-    for (const id of pieces.filter((p) => p.round === round)) {
-      const key = pieceKey(id);
-      if (blocked.has(key)) continue;
+  for (const [i, node] of graph.entries()) {
+    if (!blocked.has(node.key)) {
+      const { id, key } = node;
       let result = results.get(key);
       const skipped = result !== undefined;
-      if (result === undefined) result = yield* runner.run(id);
-      else yield { kind: 'piece', ...id, weightsRemaining: result.weightsRemaining, skipped: true };
+      if (result === undefined) {
+        result = yield* runPiece(id, store, env);
+        results.set(key, result);
+      } else {
+        yield { kind: 'piece', ...id, weightsRemaining: result.weightsRemaining, skipped: true };
+      }
       if (result.diverged) {
         diverged.add(key);
-        blocked = blockedBy(cfg, diverged);
-        yield { kind: 'diverged', ...id, ...result.diverged, notRun: blockedBy(cfg, new Set([key])).size, skipped };
+        blocked = blockedBy(graph, diverged);
+        yield { kind: 'diverged', ...id, ...result.diverged, notRun: blockedBy(graph, new Set([key])).size, skipped };
       }
     }
-    writeResults(cfg, dir);
+    // The round is complete (done or blocked) once the graph moves past it.
+    if (graph[i + 1]?.id.round !== node.id.round) writeResults(env.cfg, store);
   }
 }
 
-// A piece's result when it is there and valid; an invalid one is moved aside (the piece is not done).
-function checkedResult(dir: RunDir, id: PieceId): { result?: PieceResult; event?: RunEvent } {
-  const path = dir.result(id.round, id.trial, id.branch);
+// A piece's result when it is there and valid; an invalid one is set aside (the piece is not done).
+function checkedResult(store: RunStore, node: PieceNode): { result?: PieceResult; event?: RunEvent } {
   try {
-    return { result: readPieceResult(path, id) };
+    return { result: store.getResult(node.id) };
   } catch (e) {
     if (!(e instanceof CorruptFileError)) throw e;
-    return { event: { kind: 'corrupt', path, reason: e.reason, movedTo: moveAside(path) } };
+    const key = runKeys.result(node.id.round, node.id.trial, node.id.branch);
+    return { event: { kind: 'corrupt', path: e.path, reason: e.reason, movedTo: store.quarantine(key) } };
   }
 }

@@ -1,31 +1,41 @@
-import { existsSync } from 'node:fs';
+/**
+ * Node helpers over a run directory's file paths, for tests and tools that look at a run from
+ * outside. The runner itself reads and writes through a RunStore (store/run-store.ts); these
+ * paths are the file store's own layout (store/keys.ts), and the tensor encoding and checks
+ * are the stores' (store/tensors.ts).
+ */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Weights } from '../train/state.ts';
 import type { Masks } from '../prune/masks.ts';
-import { loadSafetensors, saveSafetensors } from './io/safetensors-file.ts';
-import type { SafeTensor, SafetensorsFile } from './io/safetensors.ts';
-import { CorruptFileError } from './io/corrupt.ts';
-import { type ExpectedShapes, tensorProblem } from './io/tensor-check.ts';
-import { UserError } from '../util/errors.ts';
+import type { Weights } from '../train/state.ts';
+import type { BranchName } from './config.ts';
+import { writeFileAtomic } from './io/atomic.ts';
+import type { ExpectedShapes } from './io/tensor-check.ts';
+import { type RunKey, entryPath, runKeys } from './store/keys.ts';
+import { decodeEntry, encodeMasks, encodeWeights, tensorsOf } from './store/tensors.ts';
 
 /** Paths of everything a run directory holds (see shared/DESIGN.md, "Results on disk"). */
 export class RunDir {
   constructor(readonly root: string) {}
+  /** The path of any entry. */
+  path(key: RunKey): string {
+    return join(this.root, ...entryPath(key));
+  }
   get config(): string {
-    return join(this.root, 'config.json');
+    return this.path(runKeys.config);
   }
   get summary(): string {
-    return join(this.root, 'summary.json');
+    return this.path(runKeys.summary);
   }
   get metrics(): string {
-    return join(this.root, 'metrics.jsonl');
+    return this.path(runKeys.metrics);
   }
   get report(): string {
-    return join(this.root, 'report.html');
+    return this.path(runKeys.report('report.html'));
   }
   /** The 'auto' kernel choices decided so far (experiment/kernel-plan-file.ts). */
   get kernelPlan(): string {
-    return join(this.root, 'kernel-plan.json');
+    return this.path(runKeys.kernelPlan);
   }
   /** The folder of one trial in one round. */
   piece(round: number, trial: number): string {
@@ -33,29 +43,27 @@ export class RunDir {
   }
   /** Weights a trial rewinds to (written after its dense round 0). */
   rewind(trial: number): string {
-    return join(this.root, `trial-${trial}`, 'rewind.safetensors');
+    return this.path(runKeys.rewind(trial));
   }
   mask(round: number, trial: number): string {
-    return join(this.piece(round, trial), 'mask.safetensors');
+    return this.path(runKeys.mask(round, trial));
   }
   /** The mask of a branch that keeps its own chain of masks (e.g. fine-tuning). */
   branchMask(round: number, trial: number, branch: string): string {
-    return join(this.piece(round, trial), `${branch}.mask.safetensors`);
+    return this.path(runKeys.branchMask(round, trial, branch as BranchName));
   }
   finalWeights(round: number, trial: number, branch: string): string {
-    return join(this.piece(round, trial), `${branch}.final.safetensors`);
+    return this.path(runKeys.weights(round, trial, branch as BranchName));
   }
   /** The result file of a branch; its existence marks the piece as done. */
   result(round: number, trial: number, branch: string): string {
-    return join(this.piece(round, trial), `${branch}.json`);
+    return this.path(runKeys.result(round, trial, branch as BranchName));
   }
 }
 
-/** Saves float weights as F32 tensors of their flat length (shapes go in the metadata-free header). */
+/** Saves float weights as F32 tensors of their shapes, atomically. */
 export function saveWeights(path: string, w: Weights, shapes: Record<string, readonly number[]>, metadata: Record<string, string> = {}): void {
-  const tensors: Record<string, SafeTensor> = {};
-  for (const [name, data] of Object.entries(w)) tensors[name] = { dtype: 'F32', shape: [...(shapes[name] ?? [data.length])], data };
-  saveSafetensors(path, tensors, metadata);
+  writeFileAtomic(path, encodeWeights(w, shapes, metadata));
 }
 
 /**
@@ -64,17 +72,12 @@ export function saveWeights(path: string, w: Weights, shapes: Record<string, rea
  * CorruptFileError names the file and the problem.
  */
 export function loadWeights(path: string, expect?: ExpectedShapes): Weights {
-  const f = expect === undefined ? loadSafetensors(path) : loadChecked(path, expect, 'weights');
-  const out: Weights = {};
-  for (const [name, t] of Object.entries(f.tensors)) out[name] = t.data as Float32Array;
-  return out;
+  return tensorsOf(decodeEntry(readIfExists(path), path), 'weights', path, expect);
 }
 
-/** Saves masks as U8 0/1 tensors (loadable by safetensors in PyTorch). */
+/** Saves masks as U8 0/1 tensors (loadable by safetensors in PyTorch), atomically. */
 export function saveMasks(path: string, masks: Masks, shapes: Record<string, readonly number[]>): void {
-  const tensors: Record<string, SafeTensor> = {};
-  for (const [name, data] of Object.entries(masks)) tensors[name] = { dtype: 'U8', shape: [...(shapes[name] ?? [data.length])], data };
-  saveSafetensors(path, tensors);
+  writeFileAtomic(path, encodeMasks(masks, shapes));
 }
 
 /**
@@ -82,28 +85,14 @@ export function saveMasks(path: string, masks: Masks, shapes: Record<string, rea
  * hold exactly those masks, with values 0 or 1: otherwise a CorruptFileError (see loadWeights).
  */
 export function loadMasks(path: string, expect?: ExpectedShapes): Masks {
-  const f = expect === undefined ? loadSafetensors(path) : loadChecked(path, expect, 'mask');
-  const out: Masks = {};
-  for (const [name, t] of Object.entries(f.tensors)) out[name] = t.data as Uint8Array;
-  return out;
-}
-
-// Reads and validates a run file; every failure becomes a CorruptFileError naming it.
-function loadChecked(path: string, expect: ExpectedShapes, kind: 'mask' | 'weights'): SafetensorsFile {
-  if (!existsSync(path)) throw new CorruptFileError(path, 'missing', true);
-  let f: SafetensorsFile;
-  try {
-    f = loadSafetensors(path);
-  } catch (e) {
-    if (e instanceof UserError) throw new CorruptFileError(path, e.message.startsWith(`${path}: `) ? e.message.slice(path.length + 2) : e.message);
-    throw e;
-  }
-  const problem = tensorProblem(f, expect, kind);
-  if (problem !== undefined) throw new CorruptFileError(path, problem);
-  return f;
+  return tensorsOf(decodeEntry(readIfExists(path), path), 'mask', path, expect);
 }
 
 /** True when a file exists. */
 export function exists(path: string): boolean {
   return existsSync(path);
+}
+
+function readIfExists(path: string): Uint8Array | undefined {
+  return existsSync(path) ? readFileSync(path) : undefined;
 }

@@ -7,10 +7,10 @@
  */
 import { JsBackend } from '../backend/js.ts';
 import type { Padding } from '../backend/conv-geom.ts';
-import { resolveConfig } from '../experiment/config.ts';
-import { readJsonIfExists } from '../experiment/io/atomic.ts';
-import { loadSafetensors } from '../experiment/io/safetensors-file.ts';
-import { RunDir, exists, loadMasks } from '../experiment/store.ts';
+import { type BranchName, resolveConfig } from '../experiment/config.ts';
+import { runKeys } from '../experiment/store/keys.ts';
+import { openRunStore } from '../experiment/store/open.ts';
+import type { RunStore } from '../experiment/store/run-store.ts';
 import { BatchNorm2d, Conv2d, Flatten, GlobalAvgPool, MaxPool2d, Unflatten } from '../nn/conv-layers.ts';
 import { Dropout, Linear, ReLU, Sequential } from '../nn/layers.ts';
 import { getModel } from '../nn/models.ts';
@@ -124,21 +124,22 @@ function knownInputShape(dataset: string): number[] | undefined {
   return undefined;
 }
 
-/** The sparse model of one trained network of a run directory. */
-export function sparseSpecFromRun(root: string, o: ExportOptions): SparseModelSpec {
-  const dir = new RunDir(root);
-  const raw = readJsonIfExists<unknown>(dir.config);
-  if (raw === undefined) throw new UserError(`${root} is not a run directory (no config.json)`);
-  const cfg = resolveConfig(raw);
+/** The sparse model of one trained network of a run (a RunStore, or a run directory in Node). */
+export function sparseSpecFromRun(run: RunStore | string, o: ExportOptions): SparseModelSpec {
+  const store = openRunStore(run);
+  const text = store.getText(runKeys.config);
+  if (text === undefined) throw new UserError(`${store.location} is not a run directory (no config.json)`);
+  const cfg = resolveConfig(parseJson(text, store.where(runKeys.config)));
   const trial = o.trial ?? 0;
-  const branch = o.branch ?? 'ticket';
-  const weightsPath = dir.finalWeights(o.round, trial, branch);
-  if (!exists(weightsPath)) throw new UserError(`no trained weights for round ${o.round}, trial ${trial}, branch ${branch}: ${weightsPath} does not exist (has that round finished?)`);
-  const file = loadSafetensors(weightsPath);
+  const branch = (o.branch ?? 'ticket') as BranchName;
+  const weightsKey = runKeys.weights(o.round, trial, branch);
+  const weightsPath = store.where(weightsKey);
+  if (!store.has(weightsKey)) throw new UserError(`no trained weights for round ${o.round}, trial ${trial}, branch ${branch}: ${weightsPath} does not exist (has that round finished?)`);
+  const file = store.getTensors(weightsKey);
   const weights: Weights = Object.fromEntries(Object.entries(file.tensors).map(([k, t]) => [k, t.data as Float32Array]));
-  const own = dir.branchMask(o.round, trial, branch);
-  const maskPath = exists(own) ? own : dir.mask(o.round, trial);
-  const masks = exists(maskPath) ? loadMasks(maskPath) : {};
+  const own = runKeys.branchMask(o.round, trial, branch);
+  const maskKey = store.has(own) ? own : runKeys.mask(o.round, trial);
+  const masks = store.has(maskKey) ? store.getMasks(maskKey) : {};
   // The architecture: build the model (cheaply, on the js backend) for the run's input shape.
   const matrices = Object.values(file.tensors).filter((t) => t.shape.length === 2);
   const conv = Object.values(file.tensors).some((t) => t.shape.length === 4);
@@ -165,13 +166,21 @@ export function sparseSpecFromRun(root: string, o: ExportOptions): SparseModelSp
   const layers = sparseLayers(modelLayers(model, cfg.model), weights, masks);
   const spec: SparseModelSpec = {
     model: cfg.model, dataset: cfg.dataset, normalize: cfg.normalize ?? false, inputShape, numClasses: classes, layers,
-    info: { run: root, round: String(o.round), trial: String(trial), branch },
+    info: { run: store.location, round: String(o.round), trial: String(trial), branch },
   };
   spec.info.density = specDensity(spec).toPrecision(6);
   return spec;
 }
 
-/** model.lth bytes of one trained network of a run directory (see format.ts). */
-export function exportSparseModel(root: string, o: ExportOptions): Uint8Array {
-  return encodeSparseModel(sparseSpecFromRun(root, o));
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${where}: invalid JSON (${(e as Error).message})`);
+  }
+}
+
+/** model.lth bytes of one trained network of a run (a RunStore, or a run directory in Node; see format.ts). */
+export function exportSparseModel(run: RunStore | string, o: ExportOptions): Uint8Array {
+  return encodeSparseModel(sparseSpecFromRun(run, o));
 }

@@ -44,6 +44,22 @@ export { type BranchName, type ExperimentConfig, branchNames, defaultConfig, opt
 export { type Preset, presetConfig, presets } from '../experiment/presets.ts';
 export type { BranchSummary, MetricRow, Summary } from '../experiment/report/types.ts';
 
+// Runs as pieces over a run store: the sequential runner, the piece graph, one piece as a
+// function with the environment a process builds once, the stores, summary and report.
+export { type RunEvent, type RunOptions, runExperiment } from '../experiment/runner.ts';
+export { type PieceId, type PieceNode, blockedBy, needsOf, pieceGraph, pieceKey, readyPieces } from '../experiment/piece-graph.ts';
+export { runPiece } from '../experiment/piece-runner.ts';
+export { type EnvInputs, type PieceEnv, createPieceEnv, disposePieceEnv } from '../experiment/piece-env.ts';
+export { prepareRun } from '../experiment/prepare-run.ts';
+export type { PieceResult } from '../experiment/pieces.ts';
+export { buildSummary, metricRows, readPieces, writeResults } from '../experiment/results.ts';
+export type { RunStore } from '../experiment/store/run-store.ts';
+export { type MaskKey, type RunKey, type TextKey, type WeightsKey, entryName, runKeys } from '../experiment/store/keys.ts';
+export { ByteStore } from '../experiment/store/byte-store.ts';
+export { MemoryStore } from '../experiment/store/memory-store.ts';
+export { renderReport, reportFiles, writeReport } from '../experiment/report/report.ts';
+export { type ExportOptions, exportSparseModel, sparseSpecFromRun } from '../infer/export.ts';
+
 // Exported models: the model.lth format and inference on it.
 export { type SparseLayerSpec, type SparseModelSpec, SPARSE_FORMAT, decodeSparseModel, encodeSparseModel, specDensity } from '../infer/format.ts';
 export { SparseModel, loadSparseModel } from '../infer/sparse-model.ts';

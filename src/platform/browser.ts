@@ -4,6 +4,10 @@
  * callers that need one (the Node loaders of build/lth.wasm's siblings, tfjs's Node set-up)
  * fail with a message naming the browser-side way instead.
  */
+import { checkSplits } from '../data/check-splits.ts';
+import { normalizeAs } from '../data/normalize.ts';
+import { makeSyntheticDataset } from '../data/synthetic.ts';
+import { UserError } from '../util/errors.ts';
 import type { Platform } from './platform.ts';
 
 function noPackages(spec: string): never {
@@ -33,4 +37,11 @@ export const platform: Platform = {
   resolvePackageFile: noPackages,
   packageDir: noPackages,
   keepProcessListeners: (fn) => fn(),
+  openRunStore(dir) {
+    throw new UserError(`cannot open the run directory '${dir}' in a browser: pass a MemoryStore (or another RunStore) instead of a path`);
+  },
+  async loadDataset(name, opts) {
+    if (name === 'synthetic') return checkSplits(name, normalizeAs(makeSyntheticDataset(opts.synthetic), opts.normalize));
+    throw new UserError(`dataset '${name}' is read from files, which a browser cannot do: load it yourself (e.g. buildEmbeddedMnist of fetched digits) and pass it as the runner's \`data\` option`);
+  },
 };

@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
+import { loadDataset } from '../data/registry.ts';
+import { FileStore } from '../experiment/store/fs-store.ts';
 import type { Platform } from './platform.ts';
 
 const require = createRequire(import.meta.url);
@@ -30,4 +32,6 @@ export const platform: Platform = {
       for (const l of process.listeners('unhandledRejection')) if (!rejections.includes(l)) process.removeListener('unhandledRejection', l);
     }
   },
+  openRunStore: (dir) => new FileStore(dir),
+  loadDataset,
 };

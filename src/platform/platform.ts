@@ -1,3 +1,7 @@
+import type { Dataset } from '../data/dataset.ts';
+import type { LoadOptions } from '../data/registry.ts';
+import type { RunStore } from '../experiment/store/run-store.ts';
+
 /**
  * What the engine needs from its host beyond the web platform: reading its own files, finding
  * installed packages, and guarding process-wide handlers. `#platform` (package.json `imports`)
@@ -23,4 +27,11 @@ export interface Platform {
    * listeners it added (emscripten's Node glue installs some). Hosts without them just run `fn`.
    */
   keepProcessListeners<T>(fn: () => Promise<T>): Promise<T>;
+  /** The run store of a run directory (Node: experiment/store/fs-store.ts); a browser has none. */
+  openRunStore(dir: string): RunStore;
+  /**
+   * A dataset by name (Node: data/registry.ts, from files); a browser generates `synthetic`
+   * only: other data is fetched by the page and passed to the runner.
+   */
+  loadDataset(name: string, opts: LoadOptions): Promise<Dataset>;
 }

@@ -8,7 +8,7 @@ import { type ScoreInput, type Scorer, type ScorerName, scorers } from '../../pr
 import { snapshotWeights } from '../../train/state.ts';
 import type { PieceResult } from '../pieces.ts';
 import { int, str } from '../schema.ts';
-import { saveMasks } from '../store.ts';
+import { runKeys } from '../store/keys.ts';
 import { type PieceContext, type RunEvent, pieceResult, trainFrom } from './context.ts';
 import { type BranchSection, type BranchSpec, branchSection } from './spec.ts';
 
@@ -74,7 +74,7 @@ export function atInitBranch<const N extends string>(name: N, scorerName: Scorer
       initParameters(ctx.b, ctx.net.params, ctx.rng.init);
       const init = snapshotWeights(ctx.b, ctx.net.params);
       const mask = atInitMask(ctx, scorer);
-      saveMasks(ctx.dir.branchMask(ctx.round, ctx.trial, ctx.branch), mask, ctx.shapes);
+      ctx.store.putMasks(runKeys.branchMask(ctx.round, ctx.trial, ctx.branch), mask, ctx.shapes);
       const res = yield* trainFrom(ctx, { kind: 'weights', weights: init }, mask, { startIteration: 0 });
       return pieceResult(ctx, mask, res);
     },

@@ -13,8 +13,8 @@ import type { Rng } from '../../util/rng.ts';
 import type { BranchName, ExperimentConfig } from '../config.ts';
 import type { PieceResult } from '../pieces.ts';
 import { trialSeed } from '../pieces.ts';
-import type { RunDir } from '../store.ts';
-import { loadWeights } from '../store.ts';
+import { runKeys } from '../store/keys.ts';
+import type { RunStore } from '../store/run-store.ts';
 
 /** Progress of a run, yielded to the caller (the CLI draws it). */
 export type RunEvent =
@@ -30,7 +30,8 @@ export type RunEvent =
 /** Everything a branch needs to train one piece (one round of one trial). */
 export interface PieceContext {
   cfg: ExperimentConfig;
-  dir: RunDir;
+  /** Where the run's entries are read and written. */
+  store: RunStore;
   b: Backend;
   net: Network;
   data: Dataset;
@@ -54,7 +55,7 @@ export type Start = { kind: 'init' } | { kind: 'reinit' } | { kind: 'weights'; w
 
 /** The rewind weights of the trial (saved after its dense round 0). */
 export function rewindWeights(ctx: PieceContext): Weights {
-  return loadWeights(ctx.dir.rewind(ctx.trial), ctx.shapes);
+  return ctx.store.getWeights(runKeys.rewind(ctx.trial), ctx.shapes);
 }
 
 /** The iteration training resumes at: the rewind point for pruned rounds (late rewinding). */

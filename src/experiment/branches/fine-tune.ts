@@ -5,7 +5,7 @@ import { snapshotWeights } from '../../train/state.ts';
 import { MAX_ITERATIONS } from '../limits.ts';
 import { type PieceResult, pruneStep } from '../pieces.ts';
 import { int, num } from '../schema.ts';
-import { exists, loadMasks, loadWeights, saveMasks, saveWeights } from '../store.ts';
+import { runKeys } from '../store/keys.ts';
 import { type PieceContext, type RunEvent, pieceResult, trainFrom, weightsMeta } from './context.ts';
 import { type BranchSection, type BranchSpec, branchSection } from './spec.ts';
 
@@ -36,24 +36,24 @@ export const fineTuneBranch: BranchSpec<'fineTune', typeof fineTuneSection> = {
   needs: ['mask', 'chain'],
   section: fineTuneSection,
   *run(ctx: PieceContext): Generator<RunEvent, PieceResult> {
-    const { cfg, dir, round, trial } = ctx;
+    const { cfg, store, round, trial } = ctx;
     const maskShapes = Object.fromEntries(Object.keys(ctx.ticketMask).map((k) => [k, ctx.shapes[k]]));
-    const prevWeights = loadWeights(round === 1 ? dir.finalWeights(0, trial, 'ticket') : dir.finalWeights(round - 1, trial, 'fineTune'), ctx.shapes);
-    const prevMask = round === 1 ? fullMasks(Object.fromEntries(Object.entries(ctx.ticketMask).map(([k, m]) => [k, m.length]))) : loadMasks(dir.branchMask(round - 1, trial, 'fineTune'), maskShapes);
-    const maskPath = dir.branchMask(round, trial, 'fineTune');
+    const prevWeights = store.getWeights(round === 1 ? runKeys.weights(0, trial, 'ticket') : runKeys.weights(round - 1, trial, 'fineTune'), ctx.shapes);
+    const prevMask = round === 1 ? fullMasks(Object.fromEntries(Object.entries(ctx.ticketMask).map(([k, m]) => [k, m.length]))) : store.getMasks(runKeys.branchMask(round - 1, trial, 'fineTune'), maskShapes);
+    const maskKey = runKeys.branchMask(round, trial, 'fineTune');
     let mask: Masks;
-    if (exists(maskPath)) {
-      mask = loadMasks(maskPath, maskShapes);
+    if (store.has(maskKey)) {
+      mask = store.getMasks(maskKey, maskShapes);
     } else {
       mask = pruneStep(cfg, magnitudeScores(prevWeights, prevMask), prevMask, ctx.rates);
-      saveMasks(maskPath, mask, ctx.shapes);
+      store.putMasks(maskKey, mask, ctx.shapes);
     }
     const iterations = cfg.fineTune.iterations > 0 ? cfg.fineTune.iterations : cfg.iterations;
     const lr = cfg.optimizer.lr * cfg.fineTune.lrScale;
     const res = yield* trainFrom(ctx, { kind: 'weights', weights: prevWeights }, mask, { iterations, startIteration: 0, lr: () => lr });
     // Diverged: no weights to save; the runner does not run this trial's later fine-tuning rounds.
     if (res.diverged) return pieceResult(ctx, mask, res);
-    saveWeights(dir.finalWeights(round, trial, 'fineTune'), snapshotWeights(ctx.b, ctx.net.params), ctx.shapes, weightsMeta(ctx, 'fineTune'));
+    store.putWeights(runKeys.weights(round, trial, 'fineTune'), snapshotWeights(ctx.b, ctx.net.params), ctx.shapes, weightsMeta(ctx, 'fineTune'));
     return pieceResult(ctx, mask, res);
   },
 };

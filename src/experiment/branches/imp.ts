@@ -2,7 +2,7 @@ import { snapshotWeights } from '../../train/state.ts';
 import type { Weights } from '../../train/state.ts';
 import { randomMasksLike } from '../../prune/random.ts';
 import type { PieceResult } from '../pieces.ts';
-import { saveWeights } from '../store.ts';
+import { runKeys } from '../store/keys.ts';
 import { type PieceContext, type RunEvent, pieceResult, rewindWeights, trainFrom, weightsMeta } from './context.ts';
 import type { BranchSpec } from './spec.ts';
 
@@ -24,8 +24,8 @@ export const ticketBranch: BranchSpec<'ticket'> = {
     // Diverged: no weights to save; the runner stops the trial's chain (nothing prunes NaN weights).
     if (res.diverged) return pieceResult(ctx, ctx.ticketMask, res);
     const meta = weightsMeta(ctx, 'ticket');
-    if (dense) saveWeights(ctx.dir.rewind(ctx.trial), res.snapshots.get(k) as Weights, ctx.shapes, { ...meta, iteration: String(k) });
-    saveWeights(ctx.dir.finalWeights(ctx.round, ctx.trial, 'ticket'), snapshotWeights(ctx.b, ctx.net.params), ctx.shapes, meta);
+    if (dense) ctx.store.putWeights(runKeys.rewind(ctx.trial), res.snapshots.get(k) as Weights, ctx.shapes, { ...meta, iteration: String(k) });
+    ctx.store.putWeights(runKeys.weights(ctx.round, ctx.trial, 'ticket'), snapshotWeights(ctx.b, ctx.net.params), ctx.shapes, meta);
     return pieceResult(ctx, ctx.ticketMask, res);
   },
 };

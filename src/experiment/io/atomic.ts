@@ -19,6 +19,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../../util/errors.ts';
+import { parseJsonl } from './jsonl.ts';
 
 /**
  * Writes `data` to `path` so that readers see either the old file or the whole new one, never a
@@ -78,21 +79,7 @@ export function appendJsonl(path: string, obj: unknown): void {
  * missing, or the file and line number if a complete line is not valid JSON.
  */
 export function readJsonl<T = unknown>(path: string): T[] {
-  const text = readText(path);
-  const lines = text.split('\n');
-  // The segment after the last newline is empty for a clean file, or a torn record.
-  lines.pop();
-  const out: T[] = [];
-  lines.forEach((raw, i) => {
-    const l = raw.trim();
-    if (l === '') return;
-    try {
-      out.push(JSON.parse(l) as T);
-    } catch (e) {
-      throw new UserError(`${path}:${i + 1}: invalid JSON line (${(e as Error).message})`);
-    }
-  });
-  return out;
+  return parseJsonl<T>(readText(path), path);
 }
 
 /**

@@ -1,11 +1,13 @@
 /**
  * The run report: one self-contained HTML page (inline CSS and SVG, no external resources) with
- * the paper's plots and tables, and `writeReport` that builds it from a run directory.
+ * the paper's plots and tables. Rendering returns text (`reportFiles`); `writeReport` reads a
+ * run's summary, metrics and config from its store and writes the files back there.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { UserError } from '../../util/errors.ts';
-import { readJsonIfExists, readJsonl, writeFileAtomic } from '../io/atomic.ts';
+import { parseJsonl } from '../io/jsonl.ts';
+import { runKeys } from '../store/keys.ts';
+import { openRunStore } from '../store/open.ts';
+import type { RunStore } from '../store/run-store.ts';
 import { escapeXml } from './svg.ts';
 import { renderPlots, type ReportPlots } from './plots.ts';
 import { branchLabel, branchOrder, divergedCount, divergedNote, formatAccuracy, formatIteration, formatRemaining, formatSeconds } from './format.ts';
@@ -36,22 +38,11 @@ export function renderReport(summary: Summary, metrics: MetricRow[], config: unk
 }
 
 /**
- * Reads `summary.json`, `metrics.jsonl` and `config.json` from `runDir` and writes
- * `report.html`, `plot-accuracy.svg`, `plot-early-stop.svg`, `plot-curves.svg` (and
- * `plot-wall-time.svg` when wall time was recorded), each atomically. Returns the paths written.
- * A missing or malformed input is a UserError naming the file.
+ * The report's files by name: `plot-accuracy.svg`, `plot-early-stop.svg`, `plot-curves.svg`
+ * (and `plot-wall-time.svg`, `plot-instability.svg` when there is data for them), then
+ * `report.html`.
  */
-export function writeReport(runDir: string): string[] {
-  const summaryPath = join(runDir, 'summary.json');
-  const metricsPath = join(runDir, 'metrics.jsonl');
-  const configPath = join(runDir, 'config.json');
-  const rawSummary = readJsonIfExists(summaryPath);
-  if (rawSummary === undefined) throw new UserError(`cannot write report: missing ${summaryPath}`);
-  if (!existsSync(metricsPath)) throw new UserError(`cannot write report: missing ${metricsPath}`);
-  const config = readJsonIfExists(configPath);
-  if (config === undefined) throw new UserError(`cannot write report: missing ${configPath}`);
-  const summary = parseSummary(rawSummary, summaryPath);
-  const metrics = parseMetricRows(readJsonl(metricsPath), metricsPath);
+export function reportFiles(summary: Summary, metrics: MetricRow[], config: unknown): [string, string][] {
   const plots = renderPlots(summary, metrics);
   const files: [string, string][] = [
     ['plot-accuracy.svg', plots.accuracy],
@@ -61,10 +52,37 @@ export function writeReport(runDir: string): string[] {
   if (plots.wallTime) files.push(['plot-wall-time.svg', plots.wallTime]);
   if (plots.instability) files.push(['plot-instability.svg', plots.instability]);
   files.push(['report.html', htmlPage(summary, metrics, config, plots)]);
-  return files.map(([name, text]) => {
-    const path = join(runDir, name);
-    writeFileAtomic(path, text);
-    return path;
+  return files;
+}
+
+/**
+ * Reads `summary.json`, `metrics.jsonl` and `config.json` of a run (a RunStore, or a run
+ * directory in Node) and writes the report files (reportFiles) there, each replaced whole.
+ * Returns where they were written. A missing or malformed input is a UserError naming it.
+ */
+export function writeReport(run: RunStore | string): string[] {
+  const store = openRunStore(run);
+  const read = (key: typeof runKeys.summary): [string, string] => {
+    const text = store.getText(key);
+    if (text === undefined) throw new UserError(`cannot write report: missing ${store.where(key)}`);
+    return [text, store.where(key)];
+  };
+  const json = ([text, where]: [string, string]): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new UserError(`${where}: invalid JSON (${(e as Error).message})`);
+    }
+  };
+  const summaryText = read(runKeys.summary);
+  const metricsText = read(runKeys.metrics);
+  const config = json(read(runKeys.config));
+  const summary = parseSummary(json(summaryText), summaryText[1]);
+  const metrics = parseMetricRows(parseJsonl(...metricsText), metricsText[1]);
+  return reportFiles(summary, metrics, config).map(([name, text]) => {
+    const key = runKeys.report(name);
+    store.putText(key, text);
+    return store.where(key);
   });
 }
 
