@@ -1,14 +1,18 @@
 /**
- * The experiment worker: fetches the embedded MNIST digits and the kernels, runs the in-memory
- * IMP loop (imp.ts) and posts progress and results to the page. No Node built-ins: everything
+ * The experiment worker: fetches the embedded MNIST digits and the kernels, runs the real
+ * experiment runner (the same pieces, branches and summary as `lth run`) into a MemoryStore,
+ * and posts its progress and the run's files to the page. No Node built-ins: everything
  * arrives by fetch relative to the worker's own URL.
  */
-import { buildEmbeddedMnist } from '../data/mnist-embedded.ts';
 import { parseDigitFile } from '../data/mnist-json.ts';
-import { encodeSafetensors, type SafeTensor } from '../experiment/io/safetensors.ts';
+import { parseSummary } from '../experiment/report/validate.ts';
+import { writeReport } from '../experiment/report/report.ts';
+import { runExperiment } from '../experiment/runner.ts';
+import { runKeys } from '../experiment/store/keys.ts';
+import { MemoryStore } from '../experiment/store/memory-store.ts';
 import { createWebBackend } from './backends.ts';
-import { WEB_IMP_DEFAULTS, type WebImpConfig, runWebImp } from './imp.ts';
-import type { RunRequest, WebSummary, WorkerMessage } from './protocol.ts';
+import { embeddedMnistFor, webConfig, webDownloads } from './experiment.ts';
+import type { RunRequest, WorkerMessage } from './protocol.ts';
 
 const scope = self as unknown as { postMessage(m: WorkerMessage, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<RunRequest>) => void) | null; location: Location };
 const base = scope.location.href;
@@ -29,58 +33,30 @@ async function fetchDigits(): Promise<Float32Array[]> {
   );
 }
 
-// Progress is posted at most every this many milliseconds (evaluations and rounds always).
+// Iteration progress is posted at most every this many milliseconds (evaluations always).
 const STEP_POST_MS = 100;
 
 async function run(req: RunRequest): Promise<void> {
+  const cfg = webConfig(req); // a bad setting fails here, before anything loads
   post({ type: 'status', text: 'loading MNIST digits' });
-  const data = buildEmbeddedMnist(await fetchDigits());
+  const data = embeddedMnistFor(cfg, await fetchDigits());
   post({ type: 'status', text: `starting the ${req.backend} backend` });
-  const { backend: b, device } = await createWebBackend(req.backend, base);
-  post({ type: 'backend', name: b.name, device });
-  const cfg: WebImpConfig = {
-    ...WEB_IMP_DEFAULTS,
-    model: req.model,
-    widthMultiplier: req.widthMultiplier,
-    rounds: req.rounds,
-    iterations: req.iterations,
-    seed: req.seed,
-    evalEvery: Math.max(1, Math.ceil(req.iterations / Math.max(1, req.evaluations))),
-    // Only our wasm kernels have a sparse path worth measuring: tfjs's CSR ops gather on the
-    // CPU side, and on WebGL a wall-clock timing sees only the queued draw calls.
-    kernels: req.backend === 'wasm' ? 'auto' : 'dense',
-  };
+  const { backend, device } = await createWebBackend(req.backend, base);
+  post({ type: 'backend', name: backend.name, device });
   post({ type: 'status', text: `training on ${data.description}` });
-  const loop = runWebImp(b, data, cfg);
+  const store = new MemoryStore(cfg.name);
   let last = 0;
-  let next = loop.next();
-  while (!next.done) {
-    const ev = next.value;
+  for await (const event of runExperiment(cfg, store, { backend, data })) {
     const now = performance.now();
-    if (ev.kind !== 'step' || now - last > STEP_POST_MS) {
-      post({ type: 'progress', event: ev, totalIterations: cfg.iterations });
+    if (event.kind !== 'iteration' || event.testAccuracy !== undefined || now - last > STEP_POST_MS) {
+      post({ type: 'event', event, totalIterations: cfg.iterations });
       last = now;
     }
-    next = loop.next();
   }
-  const { results, masks, shapes } = next.value;
-  const tensors: Record<string, SafeTensor> = {};
-  for (const [name, m] of Object.entries(masks)) tensors[name] = { dtype: 'U8', shape: shapes[name], data: m };
-  const bytes = encodeSafetensors(tensors, { model: cfg.model, widthMultiplier: String(cfg.widthMultiplier), backend: b.name, round: String(cfg.rounds) });
-  const summary: WebSummary = {
-    model: cfg.model,
-    widthMultiplier: cfg.widthMultiplier,
-    dataset: req.dataset,
-    backend: b.name,
-    device,
-    rounds: cfg.rounds,
-    iterations: cfg.iterations,
-    evalEvery: cfg.evalEvery,
-    seed: cfg.seed,
-    rates: cfg.rates,
-    results: results.map(({ evals: _evals, ...rest }) => rest),
-  };
-  post({ type: 'done', summary, results, masksSafetensors: bytes }, [bytes.buffer]);
+  writeReport(store);
+  const summary = parseSummary(JSON.parse(store.getText(runKeys.summary)!), store.where(runKeys.summary));
+  const files = webDownloads(store, cfg);
+  post({ type: 'done', summary, files }, files.map((f) => f.bytes.buffer));
 }
 
 scope.onmessage = (e) => {

@@ -1,9 +1,10 @@
 /**
  * The browser app end to end: builds it (esbuild), serves it, and in headless Chromium runs a
- * short IMP experiment on our wasm backend and a tiny one on tfjs's WebGL backend (SwiftShader,
- * the software renderer: the browser has no GPU), checking the results the page tables and
- * plots, and saving screenshots of both in test-artifacts/. The WebGL run is checked against
- * the same experiment run here in Node on the wasm backend. Without a Chromium (/usr/bin/chromium
+ * short IMP experiment with two competitor branches (SNIP, SET) on our wasm backend and a tiny
+ * one on tfjs's WebGL backend (SwiftShader, the software renderer: the browser has no GPU),
+ * both through the real experiment runner into a memory store, checking the results the page
+ * tables and plots, and saving screenshots of both in test-artifacts/. The WebGL run is checked
+ * against the same experiment run here in Node on the wasm backend. Without a Chromium (/usr/bin/chromium
  * or $LTH_CHROMIUM) the browser tests print a notice and pass.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,8 +16,12 @@ import * as assert from 'uvu/assert';
 import { buildWeb, type WebBuild } from '../../scripts/bundle-web.mjs';
 import { serveWeb } from '../../scripts/serve-web.mjs';
 import { createBackend } from '../../src/backend/index.ts';
-import { loadEmbeddedMnist } from '../../src/data/mnist-embedded.ts';
-import { WEB_IMP_DEFAULTS, runWebImp } from '../../src/web/imp.ts';
+import { readEmbeddedDigits } from '../../src/data/mnist-embedded-file.ts';
+import type { PieceResult } from '../../src/experiment/pieces.ts';
+import { runExperiment } from '../../src/experiment/runner.ts';
+import { MemoryStore } from '../../src/experiment/store/memory-store.ts';
+import { embeddedMnistFor, webBranches, webConfig } from '../../src/web/experiment.ts';
+import type { RunSettings } from '../../src/web/protocol.ts';
 import { launchChromium, NODE_IMPORT } from './chromium.ts';
 
 interface Ctx {
@@ -72,18 +77,21 @@ web('the browser bundle imports no Node built-ins and holds every file the page 
 type Row = Record<string, string | undefined>;
 
 /**
- * Fills the page's form, runs the experiment, waits for the end, saves a screenshot to
- * test-artifacts/<shot> and returns the table rows; fails with the page's status and errors.
- * Prints how long the run took and where.
+ * Picks the preset (which checks its branches), checks `branches` too, fills the page's form,
+ * runs the experiment, waits for the end, saves a screenshot to test-artifacts/<shot> and
+ * returns the table rows; fails with the page's status and errors. Prints how long the run
+ * took and where.
  */
-async function runOnPage(page: Page, url: string, form: Record<string, string>, shot: string, timeoutMs: number): Promise<Row[]> {
+async function runOnPage(page: Page, url: string, form: Record<string, string>, branches: string[], shot: string, timeoutMs: number): Promise<Row[]> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.state === 'idle');
+  if (form.preset !== undefined) await page.selectOption('select[name=preset]', form.preset);
+  for (const b of branches) await page.check(`input[name=branch][value=${b}]`);
   for (const [name, value] of Object.entries(form)) {
     if (name === 'backend') await page.selectOption(`select[name=${name}]`, value);
-    else await page.fill(`input[name=${name}]`, value);
+    else if (name !== 'preset') await page.fill(`input[name=${name}]`, value);
   }
   const t0 = performance.now();
   await page.click('#run');
@@ -115,52 +123,61 @@ async function checkPlots(page: Page, rows: Row[], accuracySeries: string, curve
   assert.is(acc.length, rows.length, 'one accuracy point per trained branch');
   assert.is(curves.length, rows.filter((r) => r.branch === 'ticket').length * evalsPerBranch, 'one learning-curve point per ticket evaluation');
   for (const p of [...acc, ...curves]) assert.ok(p.x > 0 && p.x < p.w && p.y > 0 && p.y < p.h, `a marker outside the plot: ${JSON.stringify(p)}`);
-  assert.is(await page.locator('#downloads a').count(), 2);
+  assert.equal(await page.$$eval('#downloads a', (as) => as.map((a) => a.textContent)), ['summary.json', 'metrics.jsonl', 'config.json', 'report.html', 'masks.safetensors', 'model.lth']);
 }
 
-web('runs a 2-round IMP experiment on the wasm backend in headless Chromium and plots it', async (ctx) => {
+const label = (name: string): string => webBranches().find((b) => b.name === name)!.label;
+
+web('runs a 2-round IMP experiment with SNIP and SET on the wasm backend in headless Chromium and plots it', async (ctx) => {
   if (ctx.setupError !== null) throw ctx.setupError;
   if (ctx.browser === null) return; // no browser: skipped (the notice is printed once)
   const page = await ctx.browser.newPage({ viewport: { width: 1250, height: 950 } });
-  const rows = await runOnPage(page, ctx.url, { rounds: '2', iterations: '200', backend: 'wasm' }, 'browser-wasm.png', 90_000);
+  const rows = await runOnPage(page, ctx.url, { preset: 'quick', rounds: '2', iterations: '200', backend: 'wasm' }, ['snip', 'set'], 'browser-wasm.png', 150_000);
   assert.is(await page.evaluate(() => document.body.dataset.backend), 'wasm');
-  assert.equal(rows.map((r) => `${r.round}/${r.branch}`), ['0/ticket', '1/ticket', '1/reinit', '2/ticket', '2/reinit']);
+  const round = (r: number) => ['ticket', 'reinit', 'snip', 'set'].map((b) => `${r}/${b}`);
+  assert.equal(rows.map((r) => `${r.round}/${r.branch}`), ['0/ticket', ...round(1), ...round(2)]);
   const remaining = rows.filter((r) => r.branch === 'ticket').map((r) => Number(r.weightsRemaining));
   assert.is(remaining[0], 100);
   assert.ok(Math.abs(remaining[1] - 80.04) < 0.01 && Math.abs(remaining[2] - 64.1) < 0.1, `weights remaining ${remaining.join(', ')}`);
+  // the competitors train at the ticket's size
+  for (const r of rows.filter((r) => r.round !== '0')) assert.ok(Math.abs(Number(r.weightsRemaining) - remaining[Number(r.round)]) < 0.1, `${r.round}/${r.branch}: ${r.weightsRemaining}%`);
   for (const r of rows) assert.ok(Number(r.testAccuracy) > 0.85 && Number(r.testAccuracy) <= 1, `round ${r.round} ${r.branch}: test accuracy ${r.testAccuracy}`);
-  await checkPlots(page, rows, 'winning ticket,random reinit', 'ticket 100.0%,ticket 80.0%,ticket 64.1%', 20);
+  await checkPlots(page, rows, ['ticket', 'reinit', 'snip', 'set'].map(label).join(','), 'ticket 100.0%,ticket 80.0%,ticket 64.1%', 20);
   await page.close();
 });
 
 // The WebGL run: LeNet at a quarter width (784-75-25-10), one pruning round, 20 iterations and
 // two evaluations per branch; about 15 s on SwiftShader, most of it compiling shaders.
-const TINY = { width: '0.25', rounds: '1', iterations: '20', evaluations: '2', seed: '0' };
+const TINY = { preset: 'quick', width: '0.25', rounds: '1', iterations: '20', evaluations: '2', trials: '1', seed: '0' };
 
 web('runs a tiny IMP experiment on tfjs WebGL (software rendering) that matches the wasm backend', async (ctx) => {
   if (ctx.setupError !== null) throw ctx.setupError;
   if (ctx.browser === null) return;
   const page = await ctx.browser.newPage({ viewport: { width: 1250, height: 950 } });
-  const rows = await runOnPage(page, ctx.url, { ...TINY, backend: 'tfjs-webgl' }, 'browser-webgl.png', 120_000);
+  const rows = await runOnPage(page, ctx.url, { ...TINY, backend: 'tfjs-webgl' }, [], 'browser-webgl.png', 120_000);
   const body = await page.evaluate(() => ({ ...document.body.dataset }));
   assert.is(body.backend, 'tfjs-webgl');
   assert.match(body.device ?? '', /^WebGL \d on /);
   assert.equal(rows.map((r) => `${r.round}/${r.branch}`), ['0/ticket', '1/ticket', '1/reinit']);
-  await checkPlots(page, rows, 'winning ticket,random reinit', 'ticket 100.0%,ticket 80.0%', 2);
+  await checkPlots(page, rows, ['ticket', 'reinit'].map(label).join(','), 'ticket 100.0%,ticket 80.0%', 2);
   await page.close();
 
-  // The same experiment in Node on our wasm kernels, with the settings the worker derives from
-  // the form: same init, data order and pruning, so the results agree up to float rounding.
-  const ref = runWebImp(await createBackend('wasm'), await loadEmbeddedMnist(), {
-    ...WEB_IMP_DEFAULTS, widthMultiplier: 0.25, rounds: 1, iterations: 20, evalEvery: 10, seed: 0, kernels: 'dense',
-  });
-  let next = ref.next();
-  while (!next.done) next = ref.next();
-  const want = next.value.results;
+  // The same experiment in Node on our wasm kernels: the config the worker derives from the
+  // form, the real runner, a memory store; same init, data order and pruning, so the results
+  // agree up to float rounding.
+  const settings: RunSettings = {
+    backend: 'tfjs-webgl', preset: 'quick', branches: ['ticket', 'reinit'], widthMultiplier: 0.25, dataset: 'mnist-embedded',
+    rounds: 1, iterations: 20, evaluations: 2, trials: 1, seed: 0,
+  };
+  const cfg = webConfig(settings);
+  const want: PieceResult[] = [];
+  const data = embeddedMnistFor(cfg, await readEmbeddedDigits());
+  for await (const e of runExperiment(cfg, new MemoryStore(), { backend: await createBackend('wasm'), data })) if (e.kind === 'pieceDone') want.push(e.result);
+  assert.is(rows.length, want.length);
   rows.forEach((r, i) => {
     const w = want[i];
     const what = `round ${r.round} ${r.branch}`;
-    assert.ok(Math.abs(Number(r.weightsRemaining) - w.weightsRemaining) < 1e-9, `${what}: ${r.weightsRemaining}% of weights, wasm ${w.weightsRemaining}%`);
+    assert.ok(Math.abs(Number(r.weightsRemaining) - 100 * w.weightsRemaining) < 1e-9, `${what}: ${r.weightsRemaining}% of weights, wasm ${100 * w.weightsRemaining}%`);
     // 20 test digits (1 point) of slack: a last-bit difference may flip a borderline prediction
     assert.ok(Math.abs(Number(r.testAccuracy) - w.testAccuracyAtEarlyStop) <= 0.01, `${what}: WebGL ${r.testAccuracy}, wasm ${w.testAccuracyAtEarlyStop}`);
     assert.is(Number(r.earlyStop), w.earlyStopIteration, `${what}: early-stop iteration`);
