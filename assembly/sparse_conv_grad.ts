@@ -3,7 +3,7 @@
 // input, computed only at the nonzeros (an SDDMM whose operands are windows). Same workspace as
 // the forward kernel: window offsets [nnz] u32, then one padded image.
 import { zero_span } from './conv_im2col';
-import { aligned, padImage, phaseWidth, windowOffsets } from './sparse_conv';
+import { aligned, padImage, phaseWidth, windowOffsets } from './sparse_conv_pad';
 import { madd, hsum4 } from './simd';
 
 // Sum over the output plane dy [oh, ow] of dy * the window of the nonzero at byte offset o.

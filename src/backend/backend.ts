@@ -1,5 +1,8 @@
 /**
- * The primitive-op contract every backend implements (wasm SIMD, js reference, tfjs).
+ * The primitive-op contract every backend implements (wasm SIMD, js reference, tfjs), as a few
+ * op families: each family is an interface here, each backend implements it in one file
+ * (wasm-<family>.ts, js-<family>.ts, tfjs-<family>.ts) and is composed from those family
+ * objects (compose.ts), so a backend forwards nothing and a new op touches one file per backend.
  *
  * Buffers are flat float32 arrays owned by the backend. All shapes are passed explicitly;
  * matrices are row-major. A kernel never allocates: outputs are caller-provided buffers.
@@ -88,15 +91,18 @@ export interface ConvGeom extends PoolGeom {
   cout: number;
 }
 
-export interface Backend {
-  readonly name: string;
-
-  // ---- memory ----
+/** Buffers: persistent and scratch float32 buffers, int32 index buffers, host copies. */
+export interface MemoryOps {
   /** Persistent zero-filled buffer; lives until free(). */
   alloc(n: number): Buf;
   free(b: Buf): void;
   /** Temporary buffer from the step arena, zero-filled; valid until resetScratch(). */
   scratch(n: number): Buf;
+  /**
+   * A scratch buffer (valid until resetScratch()) that is NOT zero-filled: its contents are
+   * unspecified (the js reference fills it with NaN). Only for outputs an op overwrites whole.
+   */
+  scratchUninit(n: number): Buf;
   /** Releases every scratch buffer at once (called once per training step); selects region 0. */
   resetScratch(): void;
   /**
@@ -113,8 +119,17 @@ export interface Backend {
   write(b: Buf, src: ArrayLike<number>, offset?: number): void;
   /** Bytes of memory the backend holds (for flat-memory checks). */
   memoryBytes(): number;
+  /** Persistent zero-filled int32 buffer; lives until freeInt(). */
+  allocInt(n: number): IntBuf;
+  freeInt(b: IntBuf): void;
+  /** Copies `src` into `b` starting at element `offset`. */
+  writeInt(b: IntBuf, src: ArrayLike<number>, offset?: number): void;
+  /** Copies an int buffer out. */
+  readInt(b: IntBuf): Int32Array;
+}
 
-  // ---- elementwise (n = element count) ----
+/** Dense math: elementwise ops and reductions (n = element count), GEMM, loss, optimizer steps. */
+export interface CoreOps {
   fill(y: Buf, value: number, n: number): void;
   copy(x: Buf, y: Buf, n: number): void;
   /** y = a*x + y (in place on y). */
@@ -134,7 +149,6 @@ export interface Backend {
   /** Sum of squares. */
   sumSquares(x: Buf, n: number): number;
 
-  // ---- matrix ----
   /** C = op(A)·op(B) (+ C when accumulate). */
   gemm(layout: GemmLayout, m: number, n: number, k: number, a: Buf, b: Buf, c: Buf, accumulate: boolean): void;
   /** y[m,n] = x[m,n] + bias[n], then ReLU when relu (y may be x). */
@@ -142,7 +156,21 @@ export interface Backend {
   /** db[n] (+)= sum over rows of dy[m,n]. */
   colSum(dy: Buf, db: Buf, m: number, n: number, accumulate: boolean): void;
 
-  // ---- convolution, pooling, normalisation (NCHW; `plane` = height * width) ----
+  /**
+   * Softmax cross-entropy over rows of logits[m,c] with integer class labels (stored as floats).
+   * Writes dlogits = (softmax - onehot) / m when dlogits is given; returns the mean loss.
+   */
+  softmaxXent(logits: Buf, labels: Buf, m: number, c: number, dlogits: Buf | null): number;
+  /** Number of rows whose argmax equals the label. */
+  countCorrect(logits: Buf, labels: Buf, m: number, c: number): number;
+
+  // optimizers (mask: 1 keeps, 0 prunes; pruned weights stay exactly 0)
+  adam(w: Buf, g: Buf, m1: Buf, m2: Buf, mask: Buf | null, n: number, args: AdamArgs): void;
+  sgd(w: Buf, g: Buf, vel: Buf, mask: Buf | null, n: number, args: SgdArgs): void;
+}
+
+/** Convolution, per-channel bias and sums, batch norm (NCHW; `plane` = height * width). */
+export interface ConvOps {
   /** y[n, cout, outH, outW] = x ⋆ w (cross-correlation, zero padding, no bias). */
   conv2d(x: Buf, w: Buf, y: Buf, g: ConvGeom): void;
   /** dx[n, c, h, w] (+)= the gradient of conv2d with respect to x, for output gradient dy. */
@@ -153,17 +181,6 @@ export interface Backend {
   channelBiasAct(x: Buf, bias: Buf, y: Buf, n: number, c: number, plane: number, relu: boolean): void;
   /** db[ch] (+)= sum over images and pixels of dy[i, ch, :]. */
   channelSum(dy: Buf, db: Buf, n: number, c: number, plane: number, accumulate: boolean): void;
-  /**
-   * Max pooling; padding is skipped (every window must hold a pixel: see checkPoolGeom). A scan
-   * in window row-major order keeping `v > best` decides ties (the first wins) and NaNs.
-   */
-  maxPool2d(x: Buf, y: Buf, g: PoolGeom): void;
-  /** dx (+)= each dy routed to its window's maximum in x (recomputed; overlapping windows add). */
-  maxPool2dBackward(x: Buf, dy: Buf, dx: Buf, g: PoolGeom, accumulate: boolean): void;
-  /** y[i] = mean of plane i of x[nc, plane] (global average pooling, nc = images * channels). */
-  globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void;
-  /** dx[i, :] (+)= dy[i] / plane. */
-  globalAvgPoolBackward(dy: Buf, dx: Buf, nc: number, plane: number, accumulate: boolean): void;
   /** Per-channel batch mean and biased variance of x[n, c, plane] (0 for an empty batch). */
   batchNormStats(x: Buf, mean: Buf, variance: Buf, n: number, c: number, plane: number): void;
   /** y = gamma * (x - mean) / sqrt(variance + eps) + beta per channel (y may be x). */
@@ -175,33 +192,25 @@ export interface Backend {
    */
   batchNormBackward(x: Buf, dy: Buf, mean: Buf, variance: Buf, gamma: Buf, dx: Buf, dgamma: Buf, dbeta: Buf,
     n: number, c: number, plane: number, eps: number, batchStats: boolean, accumulate: boolean): void;
+}
 
-  // ---- loss / metrics ----
+/** Pooling over NCHW tensors (`plane` = height * width). */
+export interface PoolOps {
   /**
-   * Softmax cross-entropy over rows of logits[m,c] with integer class labels (stored as floats).
-   * Writes dlogits = (softmax - onehot) / m when dlogits is given; returns the mean loss.
+   * Max pooling; padding is skipped (every window must hold a pixel: see checkPoolGeom). A scan
+   * in window row-major order keeping `v > best` decides ties (the first wins) and NaNs.
    */
-  softmaxXent(logits: Buf, labels: Buf, m: number, c: number, dlogits: Buf | null): number;
-  /** Number of rows whose argmax equals the label. */
-  countCorrect(logits: Buf, labels: Buf, m: number, c: number): number;
+  maxPool2d(x: Buf, y: Buf, g: PoolGeom): void;
+  /** dx (+)= each dy routed to its window's maximum in x (recomputed; overlapping windows add). */
+  maxPool2dBackward(x: Buf, dy: Buf, dx: Buf, g: PoolGeom, accumulate: boolean): void;
+  /** y[i] = mean of plane i of x[nc, plane] (global average pooling, nc = images * channels). */
+  globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void;
+  /** dx[i, :] (+)= dy[i] / plane. */
+  globalAvgPoolBackward(dy: Buf, dx: Buf, nc: number, plane: number, accumulate: boolean): void;
+}
 
-  // ---- optimizers (mask: 1 keeps, 0 prunes; pruned weights stay exactly 0) ----
-  adam(w: Buf, g: Buf, m1: Buf, m2: Buf, mask: Buf | null, n: number, args: AdamArgs): void;
-  sgd(w: Buf, g: Buf, vel: Buf, mask: Buf | null, n: number, args: SgdArgs): void;
-
-  // ---- sparse (CSR weights; activations feature-major: xT[k, m] holds feature c of all m rows) ----
-  /**
-   * A scratch buffer (valid until resetScratch()) that is NOT zero-filled: its contents are
-   * unspecified (the js reference fills it with NaN). Only for outputs an op overwrites whole.
-   */
-  scratchUninit(n: number): Buf;
-  /** Persistent zero-filled int32 buffer; lives until freeInt(). */
-  allocInt(n: number): IntBuf;
-  freeInt(b: IntBuf): void;
-  /** Copies `src` into `b` starting at element `offset`. */
-  writeInt(b: IntBuf, src: ArrayLike<number>, offset?: number): void;
-  /** Copies an int buffer out. */
-  readInt(b: IntBuf): Int32Array;
+/** CSR weights; activations feature-major: xT[k, m] holds feature c of all m rows. */
+export interface SparseOps {
   /** y[cols, rows] = x[rows, cols]ᵀ (between batch-major and feature-major activations). */
   transpose(x: Buf, y: Buf, rows: number, cols: number): void;
   /**
@@ -219,8 +228,10 @@ export interface Backend {
   gather(x: Buf, idx: IntBuf, y: Buf, n: number): void;
   /** x[idx[j]] = y[j] for j < n (other elements of x untouched). */
   scatter(y: Buf, idx: IntBuf, x: Buf, n: number): void;
+}
 
-  // ---- sparse convolution (NCHW; W a CSR over [cout, c·kh·kw], column (ci·kh + ki)·kw + kj, a.perm null) ----
+/** Sparse convolution (NCHW; W a CSR over [cout, c·kh·kw], column (ci·kh + ki)·kw + kj, a.perm null). */
+export interface SparseConvOps {
   /**
    * y[n, cout, outH, outW] (+)= x ⋆ W, conv2d with a sparse weight whose nonzero values are
    * `vals` (in CSR order); then, when given, + bias[co] per channel and ReLU (a Conv2d layer).
@@ -231,3 +242,40 @@ export interface Backend {
   /** dv[j] (+)= the gradient of sparseConv2d with respect to nonzero j of W (dW only at the nonzeros). */
   sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, accumulate: boolean): void;
 }
+
+/** The family objects a backend is composed of (one object may serve several families). */
+export interface Families {
+  memory: MemoryOps;
+  core: CoreOps;
+  conv: ConvOps;
+  pool: PoolOps;
+  sparse: SparseOps;
+  sparseConv: SparseConvOps;
+}
+
+/** A backend: its name and every family's ops, composed from family objects (compose.ts). */
+export interface Backend extends MemoryOps, CoreOps, ConvOps, PoolOps, SparseOps, SparseConvOps {
+  readonly name: string;
+}
+
+/**
+ * The method names of each family, for composing at run time. Typed as a record over the
+ * family's interface, so a name missing here or not in the interface does not compile.
+ */
+export const familyMethods: { readonly [F in keyof Families]: Readonly<Record<keyof Families[F], true>> } = {
+  memory: {
+    alloc: true, free: true, scratch: true, scratchUninit: true, resetScratch: true, scratchRegion: true, scratchPeak: true,
+    read: true, write: true, memoryBytes: true, allocInt: true, freeInt: true, writeInt: true, readInt: true,
+  },
+  core: {
+    fill: true, copy: true, axpy: true, scale: true, mul: true, add: true, relu: true, reluBackward: true, sum: true,
+    sumSquares: true, gemm: true, biasAct: true, colSum: true, softmaxXent: true, countCorrect: true, adam: true, sgd: true,
+  },
+  conv: {
+    conv2d: true, conv2dBackwardData: true, conv2dBackwardWeights: true, channelBiasAct: true, channelSum: true,
+    batchNormStats: true, batchNormForward: true, batchNormBackward: true,
+  },
+  pool: { maxPool2d: true, maxPool2dBackward: true, globalAvgPool: true, globalAvgPoolBackward: true },
+  sparse: { transpose: true, spmm: true, sddmm: true, biasRowsAct: true, rowSum: true, gather: true, scatter: true },
+  sparseConv: { sparseConv2d: true, sparseConv2dBackwardData: true, sparseConv2dBackwardWeights: true },
+};

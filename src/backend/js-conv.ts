@@ -1,9 +1,12 @@
 /**
- * Reference loops for the NCHW ops of the js backend: convolution, pooling, batch norm, each
- * written as the textbook definition with float64 accumulation. Slow on purpose: they are the
- * oracle the wasm kernels are tested against. Arrays are already size-checked by the caller.
+ * The conv and pool families of the js backend: convolution, pooling, batch norm, each written
+ * as the textbook definition with float64 accumulation. Slow on purpose: they are the oracle
+ * the wasm kernels are tested against. The loops trust their arrays; JsConvOps (at the end)
+ * checks sizes and geometry first.
  */
-import type { ConvGeom, PoolGeom } from './backend.ts';
+import type { Buf, ConvGeom, ConvOps, PoolGeom, PoolOps } from './backend.ts';
+import { checkConvGeom, checkPoolGeom, convSizes, poolSizes } from './conv-geom.ts';
+import { arr } from './js-memory.ts';
 
 // Index of x[i, ch, r, s] in an [n, c, h, w] array.
 const at = (c: number, h: number, w: number, i: number, ch: number, r: number, s: number): number => ((i * c + ch) * h + r) * w + s;
@@ -159,5 +162,62 @@ export function batchNormBackwardRef(x: Float32Array, dy: Float32Array, mean: Fl
       const g = batchStats ? (gamma[ch] * inv * (count * dy[i] - sdy - xhat(i) * sdyx)) / count : gamma[ch] * inv * dy[i];
       dx[i] = accumulate ? dx[i] + g : g;
     });
+  }
+}
+
+/** The conv and pool families of the js backend: size and geometry checks around the loops above. */
+export class JsConvOps implements ConvOps, PoolOps {
+  conv2d(x: Buf, w: Buf, y: Buf, g: ConvGeom): void {
+    checkConvGeom(g, 'conv2d');
+    const z = convSizes(g);
+    conv2dRef(arr(x, z.x, 'conv2d x'), arr(w, z.w, 'conv2d w'), arr(y, z.y, 'conv2d y'), g);
+  }
+  conv2dBackwardData(dy: Buf, w: Buf, dx: Buf, g: ConvGeom, accumulate: boolean): void {
+    checkConvGeom(g, 'conv2dBackwardData');
+    const z = convSizes(g);
+    conv2dBackwardDataRef(arr(dy, z.y, 'conv2dBackwardData dy'), arr(w, z.w, 'conv2dBackwardData w'), arr(dx, z.x, 'conv2dBackwardData dx'), g, accumulate);
+  }
+  conv2dBackwardWeights(x: Buf, dy: Buf, dw: Buf, g: ConvGeom, accumulate: boolean): void {
+    checkConvGeom(g, 'conv2dBackwardWeights');
+    const z = convSizes(g);
+    conv2dBackwardWeightsRef(arr(x, z.x, 'conv2dBackwardWeights x'), arr(dy, z.y, 'conv2dBackwardWeights dy'), arr(dw, z.w, 'conv2dBackwardWeights dw'), g, accumulate);
+  }
+  channelBiasAct(x: Buf, bias: Buf, y: Buf, n: number, c: number, plane: number, relu: boolean): void {
+    const size = n * c * plane;
+    channelBiasActRef(arr(x, size, 'channelBiasAct x'), arr(bias, c, 'channelBiasAct bias'), arr(y, size, 'channelBiasAct y'), n, c, plane, relu);
+  }
+  channelSum(dy: Buf, db: Buf, n: number, c: number, plane: number, accumulate: boolean): void {
+    channelSumRef(arr(dy, n * c * plane, 'channelSum dy'), arr(db, c, 'channelSum db'), n, c, plane, accumulate);
+  }
+  maxPool2d(x: Buf, y: Buf, g: PoolGeom): void {
+    checkPoolGeom(g, 'maxPool2d');
+    const z = poolSizes(g);
+    maxPool2dRef(arr(x, z.x, 'maxPool2d x'), arr(y, z.y, 'maxPool2d y'), g);
+  }
+  maxPool2dBackward(x: Buf, dy: Buf, dx: Buf, g: PoolGeom, accumulate: boolean): void {
+    checkPoolGeom(g, 'maxPool2dBackward');
+    const z = poolSizes(g);
+    maxPool2dBackwardRef(arr(x, z.x, 'maxPool2dBackward x'), arr(dy, z.y, 'maxPool2dBackward dy'), arr(dx, z.x, 'maxPool2dBackward dx'), g, accumulate);
+  }
+  globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void {
+    globalAvgPoolRef(arr(x, nc * plane, 'globalAvgPool x'), arr(y, nc, 'globalAvgPool y'), nc, plane);
+  }
+  globalAvgPoolBackward(dy: Buf, dx: Buf, nc: number, plane: number, accumulate: boolean): void {
+    globalAvgPoolBackwardRef(arr(dy, nc, 'globalAvgPoolBackward dy'), arr(dx, nc * plane, 'globalAvgPoolBackward dx'), nc, plane, accumulate);
+  }
+  batchNormStats(x: Buf, mean: Buf, variance: Buf, n: number, c: number, plane: number): void {
+    batchNormStatsRef(arr(x, n * c * plane, 'batchNormStats x'), arr(mean, c, 'batchNormStats mean'), arr(variance, c, 'batchNormStats variance'), n, c, plane);
+  }
+  batchNormForward(x: Buf, mean: Buf, variance: Buf, gamma: Buf, beta: Buf, y: Buf, n: number, c: number, plane: number, eps: number): void {
+    const size = n * c * plane;
+    const [m, v, ga, be] = [mean, variance, gamma, beta].map((b, i) => arr(b, c, `batchNormForward ${['mean', 'variance', 'gamma', 'beta'][i]}`));
+    batchNormForwardRef(arr(x, size, 'batchNormForward x'), m, v, ga, be, arr(y, size, 'batchNormForward y'), n, c, plane, eps);
+  }
+  batchNormBackward(x: Buf, dy: Buf, mean: Buf, variance: Buf, gamma: Buf, dx: Buf, dgamma: Buf, dbeta: Buf,
+    n: number, c: number, plane: number, eps: number, batchStats: boolean, accumulate: boolean): void {
+    const size = n * c * plane;
+    const [m, v, ga, dg, db] = [mean, variance, gamma, dgamma, dbeta].map((b, i) => arr(b, c, `batchNormBackward ${['mean', 'variance', 'gamma', 'dgamma', 'dbeta'][i]}`));
+    batchNormBackwardRef(arr(x, size, 'batchNormBackward x'), arr(dy, size, 'batchNormBackward dy'), m, v, ga,
+      arr(dx, size, 'batchNormBackward dx'), dg, db, n, c, plane, eps, batchStats, accumulate);
   }
 }

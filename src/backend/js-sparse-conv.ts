@@ -1,10 +1,14 @@
 /**
- * Reference loops for the sparse convolution ops of the js backend: the textbook sums of a
+ * The sparse convolution family of the js backend: the textbook sums of a
  * convolution, taken over the nonzeros of the CSR filter bank only, with float64 accumulation
  * and every CSR index checked. The oracle the wasm and tfjs kernels are tested against.
  */
-import type { ConvGeom, CsrIndex } from './backend.ts';
+import type { Buf, ConvGeom, CsrIndex, SparseConvOps } from './backend.ts';
+import { convSizes } from './conv-geom.ts';
+import { channelBiasActRef } from './js-conv.ts';
+import { arr } from './js-memory.ts';
 import { unpack } from './js-sparse.ts';
+import { checkSparseConv } from './sparse-conv-geom.ts';
 
 /**
  * Calls f(yIndex, xIndex, j) for every (output pixel, nonzero j) pair whose input pixel lies
@@ -55,4 +59,28 @@ export function sparseConv2dBackwardWeightsRef(a: CsrIndex, x: Float32Array, dy:
   const acc = new Float64Array(a.nnz);
   eachTap(a, g, dv.length, 'sparseConv2dBackwardWeights', (yi, xi, j) => (acc[j] += dy[yi] * x[xi]));
   for (let j = 0; j < a.nnz; j++) dv[j] = accumulate ? dv[j] + acc[j] : acc[j];
+}
+
+/** The sparse convolution family of the js backend: size and geometry checks around the loops above. */
+export class JsSparseConvOps implements SparseConvOps {
+  sparseConv2d(a: CsrIndex, vals: Buf, x: Buf, y: Buf, g: ConvGeom, accumulate: boolean, bias: Buf | null = null, relu = false): void {
+    checkSparseConv(a, g, 'sparseConv2d');
+    const z = convSizes(g);
+    const ys = arr(y, z.y, 'sparseConv2d y');
+    const bs = bias ? arr(bias, g.cout, 'sparseConv2d bias') : null;
+    sparseConv2dRef(a, arr(vals, 0, 'sparseConv2d vals'), arr(x, z.x, 'sparseConv2d x'), ys, g, accumulate);
+    if (bs !== null || relu) channelBiasActRef(ys, bs ?? new Float32Array(g.cout), ys, g.n, g.cout, g.outH * g.outW, relu);
+  }
+  sparseConv2dBackwardData(a: CsrIndex, vals: Buf, dy: Buf, dx: Buf, g: ConvGeom, accumulate: boolean): void {
+    checkSparseConv(a, g, 'sparseConv2dBackwardData');
+    const z = convSizes(g);
+    sparseConv2dBackwardDataRef(a, arr(vals, 0, 'sparseConv2dBackwardData vals'), arr(dy, z.y, 'sparseConv2dBackwardData dy'),
+      arr(dx, z.x, 'sparseConv2dBackwardData dx'), g, accumulate);
+  }
+  sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, accumulate: boolean): void {
+    checkSparseConv(a, g, 'sparseConv2dBackwardWeights');
+    const z = convSizes(g);
+    sparseConv2dBackwardWeightsRef(a, arr(x, z.x, 'sparseConv2dBackwardWeights x'), arr(dy, z.y, 'sparseConv2dBackwardWeights dy'),
+      arr(dv, a.nnz, 'sparseConv2dBackwardWeights dv'), g, accumulate);
+  }
 }

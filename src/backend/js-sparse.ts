@@ -1,28 +1,11 @@
 /**
- * The js reference backend's sparse ops: plain loops with float64 accumulation over typed
+ * The js reference backend's sparse family: plain loops with float64 accumulation over typed
  * arrays, and strict checks of every CSR index (the wasm kernels trust their indices; the
  * oracle proves the indices the rest of the code builds are sound).
  */
-import type { CsrIndex, IntBuf } from './backend.ts';
+import type { Buf, CsrIndex, IntBuf, SparseOps } from './backend.ts';
 import { need } from './check.ts';
-
-/** A js-backend int32 buffer, with the same liveness flag as JsBuf. */
-export class JsIntBuf implements IntBuf {
-  readonly dtype = 'i32';
-  live = true;
-  constructor(readonly data: Int32Array) {}
-  get length(): number {
-    return this.data.length;
-  }
-}
-
-/** Unwraps an int buffer, rejecting foreign, freed or too-short ones. */
-export function ints(b: IntBuf, n: number, what: string): Int32Array {
-  if (!(b instanceof JsIntBuf)) throw new Error(`js backend: ${what}: int buffer belongs to another backend`);
-  if (!b.live) throw new Error(`js backend: ${what}: int buffer used after freeInt()`);
-  need(b, n, what);
-  return b.data;
-}
+import { arr, ints } from './js-memory.ts';
 
 /** The index arrays of a CSR, checked: row pointers monotone from 0 to nnz, columns (and perm) in range (shared with js-sparse-conv.ts). */
 export function unpack(a: CsrIndex, what: string, vals: number): { ptr: Int32Array; col: Int32Array; perm: Int32Array | null } {
@@ -107,5 +90,32 @@ export function scatterRef(y: Float32Array, idx: Int32Array, x: Float32Array, n:
   for (let j = 0; j < n; j++) {
     if (idx[j] < 0 || idx[j] >= x.length) throw new RangeError(`scatter: idx[${j}] = ${idx[j]} outside [0, ${x.length})`);
     x[idx[j]] = y[j];
+  }
+}
+
+/** The sparse family of the js backend: buffer checks around the loops above. */
+export class JsSparseOps implements SparseOps {
+  transpose(x: Buf, y: Buf, rows: number, cols: number): void {
+    transposeRef(arr(x, rows * cols, 'transpose x'), arr(y, rows * cols, 'transpose y'), rows, cols);
+  }
+  spmm(a: CsrIndex, vals: Buf, m: number, xT: Buf, yT: Buf, accumulate: boolean, bias: Buf | null = null, relu = false): void {
+    const ys = arr(yT, a.rows * m, 'spmm yT');
+    spmmRef(a, arr(vals, 0, 'spmm vals'), m, arr(xT, a.cols * m, 'spmm xT'), ys, accumulate);
+    if (bias !== null || relu) biasRowsActRef(ys, bias ? arr(bias, a.rows, 'spmm bias') : new Float32Array(a.rows), ys, a.rows, m, relu);
+  }
+  sddmm(a: CsrIndex, m: number, dyT: Buf, xT: Buf, dv: Buf, accumulate: boolean): void {
+    sddmmRef(a, m, arr(dyT, a.rows * m, 'sddmm dyT'), arr(xT, a.cols * m, 'sddmm xT'), arr(dv, a.nnz, 'sddmm dv'), accumulate);
+  }
+  biasRowsAct(x: Buf, bias: Buf, y: Buf, rows: number, m: number, relu: boolean): void {
+    biasRowsActRef(arr(x, rows * m, 'biasRowsAct x'), arr(bias, rows, 'biasRowsAct bias'), arr(y, rows * m, 'biasRowsAct y'), rows, m, relu);
+  }
+  rowSum(x: Buf, db: Buf, rows: number, m: number, accumulate: boolean): void {
+    rowSumRef(arr(x, rows * m, 'rowSum x'), arr(db, rows, 'rowSum db'), rows, m, accumulate);
+  }
+  gather(x: Buf, idx: IntBuf, y: Buf, n: number): void {
+    gatherRef(arr(x, 0, 'gather x'), ints(idx, n, 'gather idx'), arr(y, n, 'gather y'), n);
+  }
+  scatter(y: Buf, idx: IntBuf, x: Buf, n: number): void {
+    scatterRef(arr(y, n, 'scatter y'), ints(idx, n, 'scatter idx'), arr(x, 0, 'scatter x'), n);
   }
 }

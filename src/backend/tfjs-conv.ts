@@ -1,14 +1,14 @@
 /**
- * The NCHW ops of the tfjs backend. tfjs convolves NHWC images with HWIO filters, so each
+ * The conv family of the tfjs backend. tfjs convolves NHWC images with HWIO filters, so each
  * convolution transposes around tf.conv2d. tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter
  * kernel, so the weight gradient is itself a forward conv2d: the padded input with batch and
  * channels swapped, filtered by dy dilated by the stride. The data gradient is
- * tf.conv2dTranspose (the Conv2DBackpropInput kernel). Max pooling is in tfjs-pool.ts.
+ * tf.conv2dTranspose (the Conv2DBackpropInput kernel). Pooling is in tfjs-pool.ts.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Buf, ConvGeom, PoolGeom } from './backend.ts';
+import type { Buf, ConvGeom, ConvOps, PoolGeom } from './backend.ts';
 import { checkConvGeom, convSizes } from './conv-geom.ts';
-import type { TfStore } from './tfjs-buf.ts';
+import type { TfStore } from './tfjs-memory.ts';
 
 type T4 = tfjs.Tensor4D;
 
@@ -27,8 +27,8 @@ function fit(size: number, k: number, stride: number, pad: number, out: number):
   return end >= size ? { keep: size, after: end - size } : { keep: Math.max(end, 0), after: 0 };
 }
 
-/** NCHW convolution, channel ops, global average pooling and batch norm on tfjs. */
-export class TfConvOps {
+/** The conv family on tfjs: NCHW convolution, channel ops and batch norm. */
+export class TfConvOps implements ConvOps {
   private readonly tf;
 
   constructor(private readonly s: TfStore) {
@@ -114,26 +114,6 @@ export class TfConvOps {
     if (c === 0) return;
     if (n * plane === 0) return this.s.zero(db, c, accumulate);
     this.s.set(db, c, () => this.perChannel(dy, n, c, plane, accumulate ? db : null));
-  }
-
-  globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void {
-    this.s.buf(x, nc * plane, 'globalAvgPool x');
-    this.s.buf(y, nc, 'globalAvgPool y');
-    if (nc === 0) return;
-    if (plane === 0) return this.s.zero(y, nc, false);
-    const tf = this.tf;
-    this.s.set(y, nc, () => tf.div(tf.sum(tf.reshape(this.s.in(x, nc * plane, ''), [nc, plane]), 1), plane));
-  }
-
-  globalAvgPoolBackward(dy: Buf, dx: Buf, nc: number, plane: number, accumulate: boolean): void {
-    this.s.buf(dy, nc, 'globalAvgPoolBackward dy');
-    this.s.buf(dx, nc * plane, 'globalAvgPoolBackward dx');
-    if (nc * plane === 0) return;
-    const tf = this.tf;
-    this.s.set(dx, nc * plane, () => {
-      const d = tf.tile(tf.reshape(tf.div(this.s.in(dy, nc, ''), plane), [nc, 1]), [1, plane]);
-      return accumulate ? tf.add(tf.reshape(this.s.in(dx, nc * plane, ''), [nc, plane]), d) : d;
-    });
   }
 
   batchNormStats(x: Buf, mean: Buf, variance: Buf, n: number, c: number, plane: number): void {

@@ -1,19 +1,20 @@
 /**
- * Max pooling on tfjs. The contract fixes tie and NaN behaviour bit for bit (the first maximum
+ * The pool family of the tfjs backend. Global average pooling is a mean over each plane. For
+ * max pooling the contract fixes tie and NaN behaviour bit for bit (the first maximum
  * of a window wins, padding is skipped, a NaN once taken stays) and tf.maxPool promises
  * neither, so the window is scanned tap by tap: one gather reads every tap of every window
  * through a per-geometry index table, and where() keeps the reference's `v > best` rule.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Buf, PoolGeom } from './backend.ts';
+import type { Buf, PoolGeom, PoolOps } from './backend.ts';
 import { checkPoolGeom, poolSizes } from './conv-geom.ts';
-import type { TfStore } from './tfjs-buf.ts';
+import type { TfStore } from './tfjs-memory.ts';
 
 /** Pooling geometries whose tap tables stay cached. */
 const TAP_CACHE_SIZE = 16;
 
-/** Max pooling forward and backward on tfjs. */
-export class TfPoolOps {
+/** The pool family on tfjs: max pooling and global average pooling, forward and backward. */
+export class TfPoolOps implements PoolOps {
   private readonly tf;
   // geometry key -> the tap tables; bounded, so the tensor count stays flat
   private readonly taps = new Map<string, { table: tfjs.Tensor2D; valid: tfjs.Tensor2D }>();
@@ -44,6 +45,26 @@ export class TfPoolOps {
       // scatterND adds the updates of repeated indices: overlapping windows sum, as in the reference
       const d = tf.scatterND(tf.reshape(this.poolScan(x, g).arg, [z.y, 1]), this.s.in(dy, z.y, ''), [z.x]);
       return accumulate ? tf.add(this.s.in(dx, z.x, ''), d) : d;
+    });
+  }
+
+  globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void {
+    this.s.buf(x, nc * plane, 'globalAvgPool x');
+    this.s.buf(y, nc, 'globalAvgPool y');
+    if (nc === 0) return;
+    if (plane === 0) return this.s.zero(y, nc, false);
+    const tf = this.tf;
+    this.s.set(y, nc, () => tf.div(tf.sum(tf.reshape(this.s.in(x, nc * plane, ''), [nc, plane]), 1), plane));
+  }
+
+  globalAvgPoolBackward(dy: Buf, dx: Buf, nc: number, plane: number, accumulate: boolean): void {
+    this.s.buf(dy, nc, 'globalAvgPoolBackward dy');
+    this.s.buf(dx, nc * plane, 'globalAvgPoolBackward dx');
+    if (nc * plane === 0) return;
+    const tf = this.tf;
+    this.s.set(dx, nc * plane, () => {
+      const d = tf.tile(tf.reshape(tf.div(this.s.in(dy, nc, ''), plane), [nc, 1]), [1, plane]);
+      return accumulate ? tf.add(tf.reshape(this.s.in(dx, nc * plane, ''), [nc, plane]), d) : d;
     });
   }
 

@@ -1,18 +1,18 @@
 /**
- * The sparse convolution ops of the tfjs backend. tfjs has no sparse convolution, so each op
+ * The sparse convolution family of the tfjs backend. tfjs has no sparse convolution, so each op
  * densifies the CSR filter bank with one gather of its values and runs the dense convolution of
  * tfjs-conv.ts; the weight gradient is the dense one sampled at the nonzeros. Correct, not fast:
  * the sparse speed-up is the wasm backend's. Every CSR index is checked (tfjs-sparse.ts unpack).
  */
-import type { Buf, ConvGeom, CsrIndex } from './backend.ts';
+import type { Buf, ConvGeom, CsrIndex, SparseConvOps } from './backend.ts';
 import { convSizes } from './conv-geom.ts';
 import { checkSparseConv } from './sparse-conv-geom.ts';
-import type { TfBuf, TfStore } from './tfjs-buf.ts';
+import type { TfBuf, TfStore } from './tfjs-memory.ts';
 import type { TfConvOps } from './tfjs-conv.ts';
 import { unpack } from './tfjs-sparse.ts';
 
-/** Sparse convolution on tfjs, over the store's buffers and the dense convolution ops. */
-export class TfSparseConvOps {
+/** The sparse convolution family on tfjs, over the store's buffers and the dense convolution ops. */
+export class TfSparseConvOps implements SparseConvOps {
   private readonly tf;
 
   constructor(private readonly s: TfStore, private readonly conv: TfConvOps) {
@@ -39,7 +39,7 @@ export class TfSparseConvOps {
     return w;
   }
 
-  sparseConv2d(a: CsrIndex, vals: Buf, x: Buf, y: Buf, g: ConvGeom, accumulate: boolean, bias: Buf | null, relu: boolean): void {
+  sparseConv2d(a: CsrIndex, vals: Buf, x: Buf, y: Buf, g: ConvGeom, accumulate: boolean, bias: Buf | null = null, relu = false): void {
     checkSparseConv(a, g, 'sparseConv2d');
     const z = convSizes(g);
     this.s.buf(x, z.x, 'sparseConv2d x');

@@ -1,13 +1,13 @@
 /**
- * The CSR ops of the tfjs backend. tfjs has no sparse-times-dense primitive, so the index arrays
+ * The sparse family of the tfjs backend. tfjs has no sparse-times-dense primitive, so the index arrays
  * are read on the CPU side (TfIntBuf keeps a host copy) and turned into gathers: spmm densifies
  * the weight with one gather of its values and runs a dense matMul, sddmm samples the dense
  * product dy·xᵀ at the nonzeros. Correct, not fast: the sparse speed-up is the wasm backend's.
  * Unlike the wasm kernels these check every index, since a bad one would gather garbage.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Buf, CsrIndex, IntBuf } from './backend.ts';
-import type { TfStore } from './tfjs-buf.ts';
+import type { Buf, CsrIndex, IntBuf, SparseOps } from './backend.ts';
+import type { TfStore } from './tfjs-memory.ts';
 import { blockedRowSum } from './tfjs-conv.ts';
 
 /** The checked index arrays of a CSR (as in js-sparse.ts) and the row of each nonzero. */
@@ -36,8 +36,8 @@ function checkIndices(idx: Int32Array, n: number, size: number, what: string): v
   }
 }
 
-/** Sparse and feature-major ops on tfjs. */
-export class TfSparseOps {
+/** The sparse family on tfjs: CSR and feature-major ops. */
+export class TfSparseOps implements SparseOps {
   private readonly tf;
 
   constructor(private readonly s: TfStore) {
@@ -51,7 +51,7 @@ export class TfSparseOps {
     this.s.set(y, rows * cols, () => this.tf.transpose(this.tf.reshape(this.s.in(x, rows * cols, ''), [rows, cols])));
   }
 
-  spmm(a: CsrIndex, vals: Buf, m: number, xT: Buf, yT: Buf, accumulate: boolean, bias: Buf | null, relu: boolean): void {
+  spmm(a: CsrIndex, vals: Buf, m: number, xT: Buf, yT: Buf, accumulate: boolean, bias: Buf | null = null, relu = false): void {
     const tf = this.tf;
     this.s.buf(yT, a.rows * m, 'spmm yT');
     const nv = this.s.buf(vals, 0, 'spmm vals').length;

@@ -1,14 +1,14 @@
 /**
- * The NCHW ops of the wasm backend (convolution, pooling, batch norm): size checks, geometry
- * checks and the kernel calls of assembly/{conv,conv_bias,pool,batchnorm}.ts. The GEMM
- * convolution needs a column-matrix workspace for the length of one call: the free space above
- * the scratch arena's last buffer (wasm-heap.ts Arena.top), so it grows and is reused with the
- * arena and a training step of fixed shapes allocates nothing after the first.
+ * The conv and pool families of the wasm backend (convolution, batch norm, pooling): size
+ * checks, geometry checks and the kernel calls of assembly/{conv,conv_bias,batchnorm,pool}.ts.
+ * The GEMM convolution needs a column-matrix workspace for the length of one call: the free
+ * space above the scratch arena's last buffer (WasmMemory.workspace), so it grows and is reused
+ * with the arena and a training step of fixed shapes allocates nothing after the first.
  */
-import type { Buf, ConvGeom, PoolGeom } from './backend.ts';
+import type { Buf, ConvGeom, ConvOps, PoolGeom, PoolOps } from './backend.ts';
 import { need } from './check.ts';
 import { type ConvPass, checkConvGeom, checkPoolGeom, convPlan, convSizes, poolSizes } from './conv-geom.ts';
-import type { Workspace } from './wasm-heap.ts';
+import type { WasmMemory } from './wasm-memory.ts';
 
 type I = number;
 /** A convolution kernel's leading arguments (geometry flattened into i32s). */
@@ -37,13 +37,9 @@ function win(g: PoolGeom): [I, I, I, I, I, I, I, I] {
   return [g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW];
 }
 
-/** The NCHW ops over the wasm module; WasmBackend forwards its methods here. */
-export class WasmConvOps {
-  constructor(
-    private readonly k: ConvKernels,
-    private readonly ws: Workspace,
-    private readonly p: (b: Buf) => number,
-  ) {}
+/** The conv and pool families of the wasm backend (one object serves both). */
+export class WasmConvOps implements ConvOps, PoolOps {
+  constructor(private readonly k: ConvKernels, private readonly mem: WasmMemory) {}
 
   // Runs one convolution pass after checking the geometry and the three buffers' sizes. The
   // trailing flags: forward (fused), backward-data (acc, fused), backward-weights (acc, fused).
@@ -51,9 +47,9 @@ export class WasmConvOps {
     const what = pass === 'forward' ? 'conv2d' : `conv2d${pass[0].toUpperCase()}${pass.slice(1)}`;
     checkConvGeom(g, what);
     for (const [b, name, n] of bufs) need(b, n, `${what} ${name}`);
-    const [a, b, c] = bufs.map(([buf]) => this.p(buf));
+    const [a, b, c] = bufs.map(([buf]) => this.mem.p(buf));
     const plan = convPlan(g, pass);
-    const args: ConvArgs = [a, b, c, this.ws.at(plan.bytes), plan.group, g.n, g.c, g.h, g.w, g.cout, ...win(g)];
+    const args: ConvArgs = [a, b, c, this.mem.workspace(plan.bytes), plan.group, g.n, g.c, g.h, g.w, g.cout, ...win(g)];
     const [accFlag, fused] = [acc ? 1 : 0, plan.fused ? 1 : 0];
     if (pass === 'forward') this.k.conv2d_f32(...args, fused);
     else if (pass === 'backwardData') this.k.conv2d_backward_data_f32(...args, accFlag, fused);
@@ -76,19 +72,19 @@ export class WasmConvOps {
     need(x, n * c * plane, 'channelBiasAct x');
     need(bias, c, 'channelBiasAct bias');
     need(y, n * c * plane, 'channelBiasAct y');
-    this.k.channel_bias_act_f32(this.p(x), this.p(bias), this.p(y), n, c, plane, relu ? 1 : 0);
+    this.k.channel_bias_act_f32(this.mem.p(x), this.mem.p(bias), this.mem.p(y), n, c, plane, relu ? 1 : 0);
   }
   channelSum(dy: Buf, db: Buf, n: number, c: number, plane: number, accumulate: boolean): void {
     need(dy, n * c * plane, 'channelSum dy');
     need(db, c, 'channelSum db');
-    this.k.channel_sum_f32(this.p(dy), this.p(db), n, c, plane, accumulate ? 1 : 0);
+    this.k.channel_sum_f32(this.mem.p(dy), this.mem.p(db), n, c, plane, accumulate ? 1 : 0);
   }
   maxPool2d(x: Buf, y: Buf, g: PoolGeom): void {
     checkPoolGeom(g, 'maxPool2d');
     const z = poolSizes(g);
     need(x, z.x, 'maxPool2d x');
     need(y, z.y, 'maxPool2d y');
-    this.k.maxpool2d_f32(this.p(x), this.p(y), g.n * g.c, g.h, g.w, ...win(g));
+    this.k.maxpool2d_f32(this.mem.p(x), this.mem.p(y), g.n * g.c, g.h, g.w, ...win(g));
   }
   maxPool2dBackward(x: Buf, dy: Buf, dx: Buf, g: PoolGeom, accumulate: boolean): void {
     checkPoolGeom(g, 'maxPool2dBackward');
@@ -96,34 +92,34 @@ export class WasmConvOps {
     need(x, z.x, 'maxPool2dBackward x');
     need(dy, z.y, 'maxPool2dBackward dy');
     need(dx, z.x, 'maxPool2dBackward dx');
-    this.k.maxpool2d_backward_f32(this.p(x), this.p(dy), this.p(dx), g.n * g.c, g.h, g.w, ...win(g), accumulate ? 1 : 0);
+    this.k.maxpool2d_backward_f32(this.mem.p(x), this.mem.p(dy), this.mem.p(dx), g.n * g.c, g.h, g.w, ...win(g), accumulate ? 1 : 0);
   }
   globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void {
     need(x, nc * plane, 'globalAvgPool x');
     need(y, nc, 'globalAvgPool y');
-    this.k.global_avg_pool_f32(this.p(x), this.p(y), nc, plane);
+    this.k.global_avg_pool_f32(this.mem.p(x), this.mem.p(y), nc, plane);
   }
   globalAvgPoolBackward(dy: Buf, dx: Buf, nc: number, plane: number, accumulate: boolean): void {
     need(dy, nc, 'globalAvgPoolBackward dy');
     need(dx, nc * plane, 'globalAvgPoolBackward dx');
-    this.k.global_avg_pool_backward_f32(this.p(dy), this.p(dx), nc, plane, accumulate ? 1 : 0);
+    this.k.global_avg_pool_backward_f32(this.mem.p(dy), this.mem.p(dx), nc, plane, accumulate ? 1 : 0);
   }
   batchNormStats(x: Buf, mean: Buf, variance: Buf, n: number, c: number, plane: number): void {
     need(x, n * c * plane, 'batchNormStats x');
     need(mean, c, 'batchNormStats mean');
     need(variance, c, 'batchNormStats variance');
-    this.k.batchnorm_stats_f32(this.p(x), this.p(mean), this.p(variance), n, c, plane);
+    this.k.batchnorm_stats_f32(this.mem.p(x), this.mem.p(mean), this.mem.p(variance), n, c, plane);
   }
   batchNormForward(x: Buf, mean: Buf, variance: Buf, gamma: Buf, beta: Buf, y: Buf, n: number, c: number, plane: number, eps: number): void {
     for (const [b, s] of [[x, 'x'], [y, 'y']] as const) need(b, n * c * plane, `batchNormForward ${s}`);
     for (const [b, s] of [[mean, 'mean'], [variance, 'variance'], [gamma, 'gamma'], [beta, 'beta']] as const) need(b, c, `batchNormForward ${s}`);
-    this.k.batchnorm_forward_f32(this.p(x), this.p(mean), this.p(variance), this.p(gamma), this.p(beta), this.p(y), n, c, plane, eps);
+    this.k.batchnorm_forward_f32(this.mem.p(x), this.mem.p(mean), this.mem.p(variance), this.mem.p(gamma), this.mem.p(beta), this.mem.p(y), n, c, plane, eps);
   }
   batchNormBackward(x: Buf, dy: Buf, mean: Buf, variance: Buf, gamma: Buf, dx: Buf, dgamma: Buf, dbeta: Buf,
     n: number, c: number, plane: number, eps: number, batchStats: boolean, accumulate: boolean): void {
     for (const [b, s] of [[x, 'x'], [dy, 'dy'], [dx, 'dx']] as const) need(b, n * c * plane, `batchNormBackward ${s}`);
     for (const [b, s] of [[mean, 'mean'], [variance, 'variance'], [gamma, 'gamma'], [dgamma, 'dgamma'], [dbeta, 'dbeta']] as const) need(b, c, `batchNormBackward ${s}`);
-    this.k.batchnorm_backward_f32(this.p(x), this.p(dy), this.p(mean), this.p(variance), this.p(gamma), this.p(dx), this.p(dgamma), this.p(dbeta),
+    this.k.batchnorm_backward_f32(this.mem.p(x), this.mem.p(dy), this.mem.p(mean), this.mem.p(variance), this.mem.p(gamma), this.mem.p(dx), this.mem.p(dgamma), this.mem.p(dbeta),
       n, c, plane, eps, batchStats ? 1 : 0, accumulate ? 1 : 0);
   }
 }

@@ -239,9 +239,3 @@ export class Arena {
     this.epoch = this.nextEpoch();
   }
 }
-
-/** Where the kernels that need temporary memory inside one call get it (the arena's top()). */
-export interface Workspace {
-  /** A pointer to `bytes` of memory, valid until the next scratch allocation. */
-  at(bytes: number): number;
-}

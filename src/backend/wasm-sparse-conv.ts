@@ -1,5 +1,5 @@
 /**
- * The sparse convolution ops of the wasm backend (assembly/sparse_conv.ts): direct convolution
+ * The sparse convolution family of the wasm backend (assembly/sparse_conv*.ts): direct convolution
  * over the CSR filter bank, one zero-padded image at a time, with no im2col. Why direct: the
  * column matrix of a whole batch is K x N·P floats (141 MB for Conv-2's 64 -> 64 layer at batch
  * 60), and the SpMM over it reads a whole row of it per nonzero from far out of cache; here each
@@ -7,15 +7,14 @@
  * directly, so there is neither a column matrix nor a reorder (measured in bench/sparse-conv.ts).
  * Each op needs a workspace (window offsets, the padded image, the transposed index of the input
  * gradient) for the length of one call; it is the free space above the scratch arena's last
- * buffer, like the GEMM convolution's. Sizes and geometry are checked here; CSR indices are trusted (prune/csr.ts
- * builds them, the js oracle checks them in every conformance test).
+ * buffer (WasmMemory.workspace), like the GEMM convolution's. Sizes and geometry are checked
+ * here; CSR indices are trusted (prune/csr.ts builds them, the js oracle checks them in every
+ * conformance test).
  */
-import type { Buf, ConvGeom, CsrIndex } from './backend.ts';
-import { need } from './check.ts';
+import type { Buf, ConvGeom, CsrIndex, SparseConvOps } from './backend.ts';
 import { convSizes } from './conv-geom.ts';
 import { checkSparseConv } from './sparse-conv-geom.ts';
-import type { Workspace } from './wasm-heap.ts';
-import { intPtr } from './wasm-sparse.ts';
+import type { WasmMemory } from './wasm-memory.ts';
 
 type I = number;
 /** The geometry in kernel argument order: n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow. */
@@ -43,47 +42,39 @@ function dataBytes(g: ConvGeom, nnz: number): number {
   return aligned(g.c + 1) + aligned(g.c) + 2 * aligned(nnz) + aligned(g.cout * (g.h + g.kh - 1) * (g.w + g.kw - 1) + 4);
 }
 
-/** The sparse convolution half of WasmBackend; `f32ptr` is the backend's own checked pointer lookup. */
-export class WasmSparseConv {
-  constructor(
-    private readonly k: SparseConvKernels,
-    private readonly ws: Workspace,
-    private readonly f32ptr: (b: Buf) => number,
-  ) {}
-
-  // Pointer of a float buffer holding at least n elements.
-  private fp(b: Buf, n: number, what: string): number {
-    need(b, n, what);
-    return this.f32ptr(b);
-  }
+/** The sparse convolution family of the wasm backend. */
+export class WasmSparseConv implements SparseConvOps {
+  constructor(private readonly k: SparseConvKernels, private readonly mem: WasmMemory) {}
 
   // The checked CSR pointers and the geometry arguments of one call.
   private prep(a: CsrIndex, g: ConvGeom, what: string): { rowPtr: I; colIdx: I; geom: GeomArgs } {
     checkSparseConv(a, g, what);
-    const rowPtr = intPtr(a.rowPtr, a.rows + 1, `${what} rowPtr`);
-    const colIdx = intPtr(a.colIdx, a.nnz, `${what} colIdx`);
+    const rowPtr = this.mem.ip(a.rowPtr, a.rows + 1, `${what} rowPtr`);
+    const colIdx = this.mem.ip(a.colIdx, a.nnz, `${what} colIdx`);
     return { rowPtr, colIdx, geom: [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW] };
   }
 
-  sparseConv2d(a: CsrIndex, vals: Buf, x: Buf, y: Buf, g: ConvGeom, acc: boolean, bias: Buf | null, relu: boolean): void {
+  sparseConv2d(a: CsrIndex, vals: Buf, x: Buf, y: Buf, g: ConvGeom, acc: boolean, bias: Buf | null = null, relu = false): void {
     const { rowPtr, colIdx, geom } = this.prep(a, g, 'sparseConv2d');
     const z = convSizes(g);
-    const [v, xp, yp] = [this.fp(vals, a.nnz, 'sparseConv2d vals'), this.fp(x, z.x, 'sparseConv2d x'), this.fp(y, z.y, 'sparseConv2d y')];
-    const bp = bias ? this.fp(bias, g.cout, 'sparseConv2d bias') : 0;
-    this.k.spconv2d_f32(a.rows, rowPtr, colIdx, v, xp, yp, this.ws.at(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0, bp, relu ? 1 : 0);
+    const [v, xp, yp] = [this.mem.fp(vals, a.nnz, 'sparseConv2d vals'), this.mem.fp(x, z.x, 'sparseConv2d x'), this.mem.fp(y, z.y, 'sparseConv2d y')];
+    const bp = bias ? this.mem.fp(bias, g.cout, 'sparseConv2d bias') : 0;
+    this.k.spconv2d_f32(a.rows, rowPtr, colIdx, v, xp, yp, this.mem.workspace(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0, bp, relu ? 1 : 0);
   }
 
   sparseConv2dBackwardData(a: CsrIndex, vals: Buf, dy: Buf, dx: Buf, g: ConvGeom, acc: boolean): void {
     const { rowPtr, colIdx, geom } = this.prep(a, g, 'sparseConv2dBackwardData');
     const z = convSizes(g);
-    const [v, dyp, dxp] = [this.fp(vals, a.nnz, 'sparseConv2dBackwardData vals'), this.fp(dy, z.y, 'sparseConv2dBackwardData dy'), this.fp(dx, z.x, 'sparseConv2dBackwardData dx')];
-    this.k.spconv2d_backward_data_f32(a.rows, rowPtr, colIdx, v, dyp, dxp, this.ws.at(dataBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
+    const v = this.mem.fp(vals, a.nnz, 'sparseConv2dBackwardData vals');
+    const [dyp, dxp] = [this.mem.fp(dy, z.y, 'sparseConv2dBackwardData dy'), this.mem.fp(dx, z.x, 'sparseConv2dBackwardData dx')];
+    this.k.spconv2d_backward_data_f32(a.rows, rowPtr, colIdx, v, dyp, dxp, this.mem.workspace(dataBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
   }
 
   sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, acc: boolean): void {
     const { rowPtr, colIdx, geom } = this.prep(a, g, 'sparseConv2dBackwardWeights');
     const z = convSizes(g);
-    const [xp, dyp, dvp] = [this.fp(x, z.x, 'sparseConv2dBackwardWeights x'), this.fp(dy, z.y, 'sparseConv2dBackwardWeights dy'), this.fp(dv, a.nnz, 'sparseConv2dBackwardWeights dv')];
-    this.k.spconv2d_backward_weights_f32(a.rows, rowPtr, colIdx, xp, dyp, dvp, this.ws.at(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
+    const [xp, dyp] = [this.mem.fp(x, z.x, 'sparseConv2dBackwardWeights x'), this.mem.fp(dy, z.y, 'sparseConv2dBackwardWeights dy')];
+    const dvp = this.mem.fp(dv, a.nnz, 'sparseConv2dBackwardWeights dv');
+    this.k.spconv2d_backward_weights_f32(a.rows, rowPtr, colIdx, xp, dyp, dvp, this.mem.workspace(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
   }
 }

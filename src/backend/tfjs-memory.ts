@@ -1,12 +1,13 @@
 /**
- * Buffers of the tfjs backend: mutable wrappers around 1-D tf tensors. tfjs tensors are
- * immutable, so an op that "writes" a buffer computes a new tensor and swaps it in, disposing
- * the old one; `TfStore` owns that bookkeeping (liveness, scratch, byte count) for one backend.
+ * The tfjs backend's memory family. Buffers are mutable wrappers around 1-D tf tensors; tfjs
+ * tensors are immutable, so an op that "writes" a buffer computes a new tensor and swaps it in,
+ * disposing the old one. `TfStore` owns that bookkeeping (liveness, scratch, byte count) for one
+ * backend, and the other tfjs families reach their tensors through it.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Buf, IntBuf } from './backend.ts';
+import type { Buf, IntBuf, MemoryOps } from './backend.ts';
 import { need } from './check.ts';
-import { ScratchRegions } from './scratch-regions.ts';
+import { TrackedMemory } from './tracked-memory.ts';
 import type { Tf } from './tfjs-init.ts';
 
 /** A float32 buffer of the tfjs backend: `t` is replaced (never mutated) by every write. */
@@ -32,13 +33,14 @@ export class TfIntBuf implements IntBuf {
 }
 
 /** Memory of one tfjs backend: allocation, liveness checks, and swapping results into buffers. */
-export class TfStore {
-  private liveBytes = 0;
-  private readonly scratchBufs = new ScratchRegions<TfBuf>((b) => {
-    if (b.live) this.free(b); // a scratch buffer may already have been freed one by one
-  });
+export class TfStore extends TrackedMemory<TfBuf> implements MemoryOps {
+  constructor(readonly tf: Tf) {
+    super();
+  }
 
-  constructor(readonly tf: Tf) {}
+  protected releaseScratch(b: TfBuf): void {
+    if (b.live) this.free(b); // a scratch buffer may already have been freed one by one
+  }
 
   /** Unwraps `b`, rejecting foreign, freed, reset or too-short buffers. */
   buf(b: Buf, n: number, what: string): TfBuf {
@@ -93,21 +95,13 @@ export class TfStore {
   }
 
   scratch(n: number): TfBuf {
-    return this.scratchBufs.add(this.alloc(n));
+    return this.addScratch(this.alloc(n));
   }
 
-  resetScratch(): void {
-    this.scratchBufs.resetAll();
-  }
-
-  /** Backend.scratchRegion. */
-  scratchRegion(r: 0 | 1, reset: boolean): void {
-    this.scratchBufs.select(r, reset);
-  }
-
-  /** Backend.scratchPeak. */
-  scratchPeak(): number {
-    return this.scratchBufs.peak;
+  scratchUninit(n: number): TfBuf {
+    const b = this.scratch(n);
+    this.set(b, n, () => this.tf.fill([n], NaN)); // like the reference: a read of unwritten data shows as NaN
+    return b;
   }
 
   read(b: Buf, out?: Float32Array): Float32Array {
@@ -131,10 +125,6 @@ export class TfStore {
     }
     tb.t.dispose();
     tb.t = this.tf.tensor1d(data, 'float32');
-  }
-
-  memoryBytes(): number {
-    return this.liveBytes;
   }
 
   /** Unwraps an int buffer, rejecting foreign, freed or too-short ones. */
