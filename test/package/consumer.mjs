@@ -1,9 +1,7 @@
 // Run by pack.test.ts with plain Node (no tsx) inside a temporary project where the packed lth
 // tarball is installed without dev dependencies: it uses the package the way a user would.
 // Prints one JSON line of what it observed; the test asserts on it.
-import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 const lth = await import('lth');
 const edge = await import('lth/edge');
@@ -20,10 +18,10 @@ let step = run.next();
 while (!step.done) step = run.next();
 out.trainAccuracy = step.value.evals.at(-1).testAccuracy;
 
-// Root: the config's 2-round IMP experiment into a run directory, then its round-2 ticket as model.lth.
-const dir = join(tmpdir(), `lth-consumer-${process.pid}`);
-for await (const e of lth.runExperiment(cfg, dir)) if (e.kind === 'pieceDone') out.pieces = (out.pieces ?? 0) + 1;
-const bytes = lth.exportSparseModel(dir, { round: 2 });
+// Root: the config's 2-round IMP experiment into an in-memory run store, then its round-2 ticket as model.lth.
+const store = new lth.MemoryStore('consumer');
+for await (const e of lth.runExperiment(cfg, store)) if (e.kind === 'pieceDone') out.pieces = (out.pieces ?? 0) + 1;
+const bytes = lth.exportSparseModel(store, { round: 2 });
 const root = await lth.loadSparseModel(bytes, b);
 out.density = lth.specDensity(root.spec);
 
@@ -37,5 +35,4 @@ const p2 = m2.predict(x, 50);
 out.edgeMatches = p1.every((v, i) => Math.abs(v - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i]))) && p2.every((v, i) => v === p1[i]);
 const labels = data.test.y.subarray(0, 50);
 out.edgeAccuracy = edge.argmax(p1, m1.numClasses).reduce((n, c, i) => n + (c === labels[i] ? 1 : 0), 0) / 50;
-await rm(dir, { recursive: true, force: true });
 console.log(JSON.stringify(out));

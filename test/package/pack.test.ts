@@ -132,13 +132,15 @@ pack('TypeScript resolves the declarations of both entries', async (ctx) => {
   mkdirSync(dir);
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [] }, files: ['use.ts'] }));
   writeFileSync(join(dir, 'use.ts'), [
-    "import { type ExperimentConfig, createBackend, resolveConfig, runExperiment } from 'lth';",
+    "import { type ExperimentConfig, MemoryStore, type RunStore, createBackend, resolveConfig, runExperiment } from 'lth';",
     "import { type SparseModel, argmax, loadModel } from 'lth/edge';",
     'const cfg: ExperimentConfig = resolveConfig({ iterations: 10 });',
     "await createBackend('wasm', { wasm: new URL('https://example.com/lth.wasm') });",
     'const model: SparseModel = await loadModel(new Uint8Array(0), { wasm: new Uint8Array(0) });',
     'const classes: Int32Array = argmax(model.predict(new Float32Array(0), 0), model.numClasses);',
     "for await (const e of runExperiment(cfg, 'out')) if (e.kind === 'start') console.log(e.totalPieces, classes);",
+    'const store: RunStore = new MemoryStore();',
+    "for await (const e of runExperiment(cfg, store)) if (e.kind === 'pieceDone') console.log(e.result.finalTestAccuracy);",
     '// @ts-expect-error: the types are real, not any',
     'const wrong: string = cfg.iterations;',
     'console.log(wrong);',

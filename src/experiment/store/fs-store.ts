@@ -43,6 +43,12 @@ export class FileStore extends ByteStore {
   }
 
   quarantine(key: RunKey): string {
-    return moveAside(this.where(key));
+    try {
+      return moveAside(this.where(key));
+    } catch (e) {
+      // Another process sharing the directory met the same bad file and moved it first.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return `${this.where(key)}.corrupt (moved by another process)`;
+      throw e;
+    }
   }
 }
