@@ -6,5 +6,8 @@
  */
 export * from './lib/core.ts';
 export { FileStore } from './experiment/store/fs-store.ts';
+// Pieces on worker threads (runExperiment's executor), and one piece of a run directory as a task.
+export { defaultWorkers, workerPool } from './exec/worker-pool.ts';
+export { type PieceTask, type PieceTaskOptions, runPieceTask } from './exec/piece-task.ts';
 export { type DatasetInfo, type LoadOptions, listDatasets, loadDataset } from './data/registry.ts';
 export { loadSafetensors, saveSafetensors } from './experiment/io/safetensors-file.ts';

@@ -7,11 +7,13 @@ import { renderTable } from '../experiment/report/table.ts';
 import { readJsonIfExists } from '../experiment/io/atomic.ts';
 import type { Summary } from '../experiment/report/types.ts';
 import { type RunEvent, runExperiment } from '../experiment/runner.ts';
+import { graphWidth, pieceGraph } from '../experiment/piece-graph.ts';
+import { defaultWorkers, workerPool } from '../exec/worker-pool.ts';
 import { UserError } from '../util/errors.ts';
-import { type OptionSpec, fieldFlag, fieldOption, parse } from './args.ts';
+import { type OptionSpec, fieldFlag, fieldOption, intFlag, parse } from './args.ts';
 import type { Command } from './commands.ts';
 import { checkOutDir, withOutput } from './fs-errors.ts';
-import { ProgressBar } from './progress.ts';
+import { PieceProgress } from './piece-progress.ts';
 
 /** Reads a config from a preset name or a JSON file path, applying flag overrides. */
 export function loadConfig(ref: string, overrides: Record<string, unknown>): ExperimentConfig {
@@ -68,17 +70,21 @@ export function configFromArgs(cmd: string, values: Record<string, string | bool
 
 /** `lth run`: runs or resumes an IMP experiment. */
 export const runCommand: Command = {
-  usage: 'run <preset | config.json> [--out DIR] [--rounds R] [--trials T] [--iterations N] [--backend B] [--kernels auto|dense|sparse] [--json]',
+  usage: 'run <preset | config.json> [--out DIR] [--rounds R] [--trials T] [--iterations N] [--backend B] [--kernels auto|dense|sparse] [--workers N] [--json]',
   summary: 'iterative magnitude pruning with rewinding and control branches (resumes)',
-  options: experimentFlags,
-  examples: ['run quick', 'run my-config.json --out runs/mine --rounds 3 --trials 2 --kernels dense'],
+  options: {
+    ...experimentFlags,
+    workers: { type: 'string', arg: 'N', help: `pieces run at once on worker threads (default: one per core, ${defaultWorkers()} here, at most as many as can run side by side; 1: in this thread, one after another); results do not depend on it` },
+  },
+  examples: ['run quick', 'run quick --workers 1', 'run my-config.json --out runs/mine --rounds 3 --trials 2 --kernels dense'],
   async run(argv) {
     const { values, positionals } = parse('run', argv, this.options);
     const cfg = configFromArgs('run', values, positionals);
+    const workers = Math.min(intFlag(values, 'workers', defaultWorkers(), 1), values.workers === undefined ? graphWidth(pieceGraph(cfg)) : Infinity);
     const out = typeof values.out === 'string' ? values.out : join('runs', cfg.name);
     const quiet = Boolean(values.json);
     await withOutput(typeof values.out === 'string' ? '--out' : 'run directory', out, async () => {
-      await showProgress(runExperiment(cfg, out), cfg.iterations, quiet, out);
+      await showProgress(runExperiment(cfg, out, { executor: workers > 1 ? workerPool(workers) : undefined }), cfg.iterations, quiet, out);
       writeReport(out);
     });
     const summary = readJsonIfExists<Summary>(join(out, 'summary.json'));
@@ -94,36 +100,35 @@ export const runCommand: Command = {
 };
 
 /**
- * Drives a run's events, drawing its progress (a bar on a TTY, one line per finished piece
- * otherwise); returns what the run returns.
+ * Drives a run's events, drawing its progress (on a TTY, the run's bar and a line per running
+ * piece; otherwise one line per finished piece); returns what the run returns.
  */
 export async function showProgress<R>(events: AsyncGenerator<RunEvent, R>, iterations: number, quiet: boolean, out: string): Promise<R> {
-  let bar: ProgressBar | null = null;
-  let label = '';
+  let progress: PieceProgress | null = null;
   let next = await events.next();
   for (; !next.done; next = await events.next()) {
     const ev = next.value;
     if (ev.kind === 'start') {
-      bar = new ProgressBar((ev.totalPieces - ev.donePieces) * iterations, 'lth run', process.stderr, !quiet);
+      progress = new PieceProgress(ev.totalPieces - ev.donePieces, iterations, process.stderr, !quiet);
       if (!quiet && ev.donePieces > 0) process.stderr.write(`resuming ${out}: ${ev.donePieces} of ${ev.totalPieces} pieces already done\n`);
     } else if (ev.kind === 'piece') {
-      label = `round ${ev.round} trial ${ev.trial} ${ev.branch} ${(ev.weightsRemaining * 100).toFixed(1)}%`;
+      if (!ev.skipped) progress?.start(ev, ev.weightsRemaining);
     } else if (ev.kind === 'iteration') {
-      bar?.tick(ev.iteration, label + (ev.testAccuracy !== undefined ? ` acc ${(ev.testAccuracy * 100).toFixed(2)}%` : ''));
+      progress?.iteration(ev.iteration, ev.testAccuracy, ev.piece);
     } else if (ev.kind === 'diverged' || ev.kind === 'corrupt') {
-      // Warnings print even with --json (stdout stays JSON); the bar line is cleared first.
-      bar?.done();
+      // Warnings print even with --json (stdout stays JSON); the progress block is cleared first.
+      progress?.clear();
       process.stderr.write(`lth: ${ev.kind === 'diverged' ? divergedLine(ev) : corruptLine(ev)}\n`);
-      if (ev.kind === 'diverged' && !ev.skipped) bar?.finishPiece(ev.notRun * iterations); // pieces that will not run
+      if (ev.kind === 'diverged' && !ev.skipped) progress?.skip(ev.notRun); // pieces that will not run
     } else if (ev.kind === 'pieceDone') {
-      bar?.finishPiece(iterations);
+      progress?.finish(ev.result);
       if (!quiet && !process.stderr.isTTY && ev.result.diverged === undefined) {
         const p = ev.result;
         process.stderr.write(`round ${p.round} trial ${p.trial} ${p.branch}: ${(p.weightsRemaining * 100).toFixed(1)}% weights, early stop ${p.earlyStopIteration}, test acc ${(p.testAccuracyAtEarlyStop * 100).toFixed(2)}% (${p.wallSeconds.toFixed(1)} s)\n`);
       }
     }
   }
-  bar?.done();
+  progress?.clear();
   return next.value;
 }
 

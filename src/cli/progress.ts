@@ -22,15 +22,20 @@ export class ProgressBar {
     const now = Date.now();
     if (now - this.last < 100 && current < this.total) return;
     this.last = now;
+    const cols = this.stream.columns ?? 120;
+    this.stream.write(`\r${this.render(current, status).slice(0, cols - 1)}\x1b[K`);
+  }
+
+  /** The bar's line for `current` of total (no redraw, no throttling). */
+  render(current: number, status = ''): string {
+    const now = Date.now();
     const width = 30;
     const frac = this.total > 0 ? Math.min(1, current / this.total) : 1;
     const filled = Math.round(frac * width);
     const elapsed = (now - this.start) / 1000;
     const eta = frac > 0 ? elapsed * (1 / frac - 1) : 0;
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    const line = `${this.label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${current}/${this.total} ${formatSeconds(elapsed)} eta ${formatSeconds(eta)} ${status}`;
-    const cols = this.stream.columns ?? 120;
-    this.stream.write(`\r${line.slice(0, cols - 1)}\x1b[K`);
+    return `${this.label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${current}/${this.total} ${formatSeconds(elapsed)} eta ${formatSeconds(eta)} ${status}`;
   }
 
   private base = 0;

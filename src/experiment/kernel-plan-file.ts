@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { KernelPlanStore } from '../train/kernel-plan.ts';
 import type { KernelChoice } from '../train/sparse-plan.ts';
 import { writeFileAtomic } from './io/atomic.ts';
+import { withFileLock } from './io/file-lock.ts';
 import { moveAside } from './io/move-aside.ts';
 import { entryKernelPlan, parseKernelPlan } from './kernel-plan-store.ts';
 
@@ -16,7 +17,7 @@ export type { KernelPlanJson } from './kernel-plan-store.ts';
  * as a plan is moved aside (`<path>.corrupt`) with one warning line, and the plan starts empty.
  */
 export function fileKernelPlan(path: string, warn: (line: string) => void = console.warn): KernelPlanStore {
-  return entryKernelPlan({ where: path, read: () => readText(path), write: (t) => writeFileAtomic(path, t), setAside: () => moveAside(path) }, warn);
+  return entryKernelPlan({ where: path, read: () => readText(path), write: (t) => writeFileAtomic(path, t), setAside: () => moveAside(path), exclusive: (fn) => withFileLock(path, fn) }, warn);
 }
 
 /** Reads and checks a plan file; throws a UserError naming the file and the bad field. */

@@ -28,6 +28,8 @@ export interface PlanEntry {
   write(text: string): void;
   /** Moves a bad plan aside; returns where it went. */
   setAside(): string;
+  /** Runs a read-modify-write of the plan with no other writer sharing it running one. */
+  exclusive<T>(fn: () => T): T;
 }
 
 /**
@@ -40,13 +42,16 @@ export function entryKernelPlan(entry: PlanEntry, warn: (line: string) => void =
   return {
     lookup: (key) => (Object.hasOwn(entries, key) ? { ...entries[key] } : undefined),
     record(key, choice) {
-      // Merge with what the entry holds now: another process may have recorded meanwhile.
-      const merged = { ...entries, ...readOrSetAside(entry, warn) };
-      if (!Object.hasOwn(merged, key)) merged[key] = { ...choice };
-      const json: KernelPlanJson = { version: 1, entries: merged };
-      entry.write(JSON.stringify(json, null, 2) + '\n');
-      entries = merged;
-      return { ...merged[key] };
+      // Merge with what the entry holds now: another process may have recorded meanwhile (the
+      // first decision under a key wins); exclusive, so no writer drops another's entries.
+      entries = entry.exclusive(() => {
+        const merged = { ...entries, ...readOrSetAside(entry, warn) };
+        if (!Object.hasOwn(merged, key)) merged[key] = { ...choice };
+        const json: KernelPlanJson = { version: 1, entries: merged };
+        entry.write(JSON.stringify(json, null, 2) + '\n');
+        return merged;
+      });
+      return { ...entries[key] };
     },
   };
 }
@@ -54,7 +59,7 @@ export function entryKernelPlan(entry: PlanEntry, warn: (line: string) => void =
 /** The kernel plan of the run in `store` (its kernel-plan.json on disk). */
 export function runKernelPlan(store: RunStore, warn?: (line: string) => void): KernelPlanStore {
   const key = runKeys.kernelPlan;
-  return entryKernelPlan({ where: store.where(key), read: () => store.getText(key), write: (t) => store.putText(key, t), setAside: () => store.quarantine(key) }, warn);
+  return entryKernelPlan({ where: store.where(key), read: () => store.getText(key), write: (t) => store.putText(key, t), setAside: () => store.quarantine(key), exclusive: (fn) => store.exclusive(key, fn) }, warn);
 }
 
 /** Checks a plan's text (undefined: no plan yet); throws a UserError naming `where` and the bad field. */

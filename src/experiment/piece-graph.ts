@@ -96,3 +96,20 @@ export function blockedBy(graph: readonly PieceNode[], diverged: ReadonlySet<str
   }
   return blocked;
 }
+
+/**
+ * How many pieces of the graph can run side by side: the most pieces at one depth (longest
+ * chain of needs above them), which is how many run at once when every piece takes as long.
+ * 1 for a single chain (one trial of the ticket alone): more workers would wait.
+ */
+export function graphWidth(graph: readonly PieceNode[]): number {
+  const depth = new Map<string, number>();
+  const count = new Map<number, number>();
+  // Graph order is topological: a piece's needs have their depth when it is looked at.
+  for (const n of graph) {
+    const d = Math.max(-1, ...n.needs.map((u) => depth.get(pieceKey(u)) ?? -1)) + 1;
+    depth.set(n.key, d);
+    count.set(d, (count.get(d) ?? 0) + 1);
+  }
+  return Math.max(0, ...count.values());
+}

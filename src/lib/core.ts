@@ -49,6 +49,7 @@ export type { BranchSummary, MetricRow, Summary } from '../experiment/report/typ
 export { type RunEvent, type RunOptions, runExperiment } from '../experiment/runner.ts';
 export { type PieceId, type PieceNode, blockedBy, needsOf, pieceGraph, pieceKey, readyPieces } from '../experiment/piece-graph.ts';
 export { runPiece } from '../experiment/piece-runner.ts';
+export { type ExecutorFactory, type ExecutorInputs, type PieceExecutor, type PieceRun, inProcess, schedulePieces } from '../experiment/scheduler.ts';
 export { type EnvInputs, type PieceEnv, createPieceEnv, disposePieceEnv } from '../experiment/piece-env.ts';
 export { prepareRun } from '../experiment/prepare-run.ts';
 export type { PieceResult } from '../experiment/pieces.ts';

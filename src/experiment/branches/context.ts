@@ -11,6 +11,7 @@ import { type Weights, restoreWeights } from '../../train/state.ts';
 import { type TrainOptions, type TrainResult, train } from '../../train/trainer.ts';
 import type { Rng } from '../../util/rng.ts';
 import type { BranchName, ExperimentConfig } from '../config.ts';
+import type { PieceId } from '../piece-schema.ts';
 import type { PieceResult } from '../pieces.ts';
 import { trialSeed } from '../pieces.ts';
 import { runKeys } from '../store/keys.ts';
@@ -20,7 +21,8 @@ import type { RunStore } from '../store/run-store.ts';
 export type RunEvent =
   | { kind: 'start'; totalPieces: number; donePieces: number }
   | { kind: 'piece'; round: number; trial: number; branch: BranchName; weightsRemaining: number; skipped: boolean }
-  | { kind: 'iteration'; iteration: number; total: number; testAccuracy?: number }
+  /** `piece`: which running piece (the scheduler adds it: pieces may run side by side). */
+  | { kind: 'iteration'; iteration: number; total: number; testAccuracy?: number; piece?: PieceId }
   | { kind: 'pieceDone'; result: PieceResult }
   /** A piece diverged (now, or in an earlier run: `skipped`); `notRun` later pieces build on it and are not run. */
   | { kind: 'diverged'; round: number; trial: number; branch: BranchName; iteration: number; loss: string; notRun: number; skipped: boolean }

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { withFileLock } from '../io/file-lock.ts';
 import { moveAside } from '../io/move-aside.ts';
 import { ByteStore } from './byte-store.ts';
 import { type RunKey, entryPath } from './keys.ts';
@@ -36,6 +37,11 @@ export class FileStore extends ByteStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
+  }
+
+  // Worker threads and processes share the directory: a lock file beside the entry.
+  override exclusive<T>(key: RunKey, fn: () => T): T {
+    return withFileLock(this.where(key), fn);
   }
 
   write(key: RunKey, bytes: Uint8Array): void {

@@ -46,4 +46,9 @@ export interface RunStore {
    * earlier evidence) so that it reads as absent; returns where it went.
    */
   quarantine(key: RunKey): string;
+  /**
+   * Runs `fn` (a read-modify-write of `key`) while no other process sharing the store runs one
+   * on the same key; stores only one process uses may just call `fn`.
+   */
+  exclusive<T>(key: RunKey, fn: () => T): T;
 }
