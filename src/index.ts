@@ -9,5 +9,7 @@ export { FileStore } from './experiment/store/fs-store.ts';
 // Pieces on worker threads (runExperiment's executor), and one piece of a run directory as a task.
 export { defaultWorkers, workerPool } from './exec/worker-pool.ts';
 export { type PieceTask, type PieceTaskOptions, runPieceTask } from './exec/piece-task.ts';
+// The serverless shape: one piece spec in, one result out, through a store.
+export { type PieceSpec, handlePiece } from './exec/piece-handler.ts';
 export { type DatasetInfo, type LoadOptions, listDatasets, loadDataset } from './data/registry.ts';
 export { loadSafetensors, saveSafetensors } from './experiment/io/safetensors-file.ts';

@@ -45,11 +45,17 @@ const envs = new Map<string, Promise<PieceEnv>>();
  * earlier pieces is read from the directory; schedulers send a piece once its needs are done.
  */
 export async function runPieceTask(task: PieceTask, opts: PieceTaskOptions = {}): Promise<PieceResult> {
-  const store = new FileStore(task.dir);
+  return runStoredPiece(new FileStore(task.dir), task.id, opts);
+}
+
+/**
+ * runPieceTask on any store: piece `id` of the run whose config.json `store` holds (the
+ * serverless handler, piece-handler.ts, calls it with the store it is given).
+ */
+export async function runStoredPiece(store: RunStore, id: PieceId, opts: PieceTaskOptions = {}): Promise<PieceResult> {
   const cfg = taskConfig(store);
-  const { id } = task;
   if (!allPieces(cfg).some((p) => pieceKey(p) === pieceKey(id))) {
-    throw new UserError(`piece ${JSON.stringify(id)} is not a piece of the run in ${task.dir} (${cfg.pruning.rounds} rounds, ${cfg.trials} trials, branches ${cfg.branches.join(', ')})`);
+    throw new UserError(`piece ${JSON.stringify(id)} is not a piece of the run in ${store.location} (${cfg.pruning.rounds} rounds, ${cfg.trials} trials, branches ${cfg.branches.join(', ')})`);
   }
   const done = doneResult(store, id, opts.onEvent);
   if (done !== undefined) return done;
