@@ -20,6 +20,19 @@ import type { RunStore } from './store/run-store.ts';
 /** One running piece: its progress events, then its result (return() abandons it). */
 export type PieceRun = AsyncIterator<RunEvent, PieceResult, undefined>;
 
+/**
+ * A piece that failed for good, where the executor records failures instead of ending the run
+ * (the queue: a piece that threw on every attempt, or whose worker kept dying). The scheduler
+ * reports it, runs nothing that builds on it, and goes on with the other pieces. Any other
+ * error a piece run throws ends the schedule.
+ */
+export class PieceFailedError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'PieceFailedError';
+  }
+}
+
 /** Where pieces run. */
 export interface PieceExecutor {
   /** How many pieces it runs at once. */
@@ -55,15 +68,16 @@ export function inProcess({ store, env }: ExecutorInputs): PieceExecutor {
 interface Running {
   node: PieceNode;
   run: PieceRun;
-  next: Promise<{ key: string; step: IteratorResult<RunEvent, PieceResult> }>;
+  next: Promise<{ key: string; step: IteratorResult<RunEvent, PieceResult> } | { key: string; failed: PieceFailedError }>;
 }
 
 /**
  * Runs the graph's pieces that are not done on `executor`, yielding their events (iteration
  * events tagged with their piece). A piece is done when its result exists and validates; an
  * invalid one is set aside. A diverged piece counts as done and blocks the pieces that build on
- * it. summary.json and metrics.jsonl are rebuilt each time a round has no piece left to run,
- * and at the end. Leaving early (an error, or the consumer stopping) abandons running pieces.
+ * it; so does a piece that failed for good (PieceFailedError), which is reported and not done.
+ * summary.json and metrics.jsonl are rebuilt each time a round has no piece left to run, and
+ * at the end. Leaving early (an error, or the consumer stopping) abandons running pieces.
  */
 export async function* schedulePieces(cfg: ExperimentConfig, store: RunStore, graph: PieceNode[], executor: PieceExecutor): AsyncGenerator<RunEvent, void> {
   const results = new Map<string, PieceResult>();
@@ -84,19 +98,30 @@ export async function* schedulePieces(cfg: ExperimentConfig, store: RunStore, gr
 
   const running = new Map<string, Running>();
   const done = new Set(results.keys());
+  const failed = new Set<string>();
   // Whether every piece of `round` is done or cannot run.
-  const settled = (round: number) => graph.every((n) => n.id.round !== round || done.has(n.key) || blocked.has(n.key));
+  const settled = (round: number) => graph.every((n) => n.id.round !== round || done.has(n.key) || blocked.has(n.key) || failed.has(n.key));
   try {
     for (;;) {
       for (const node of readyPieces(graph, done, blocked)) {
         if (running.size >= executor.slots) break;
-        if (running.has(node.key)) continue;
+        if (running.has(node.key) || failed.has(node.key)) continue;
         const run = executor.start(node.id);
         running.set(node.key, { node, run, next: stepOf(node.key, run) });
       }
       if (running.size === 0) break;
-      const { key, step } = await Promise.race([...running.values()].map((r) => r.next));
+      const next = await Promise.race([...running.values()].map((r) => r.next));
+      const { key } = next;
       const r = running.get(key)!;
+      if ('failed' in next) {
+        running.delete(key);
+        failed.add(key);
+        blocked = blockedBy(graph, new Set([...diverged, ...failed]));
+        yield { kind: 'failed', ...r.node.id, reason: next.failed.reason, notRun: blockedBy(graph, new Set([key])).size };
+        if (settled(r.node.id.round)) writeResults(cfg, store);
+        continue;
+      }
+      const { step } = next;
       if (!step.done) {
         r.next = stepOf(key, r.run);
         yield step.value.kind === 'iteration' ? { ...step.value, piece: r.node.id } : step.value;
@@ -107,7 +132,7 @@ export async function* schedulePieces(cfg: ExperimentConfig, store: RunStore, gr
       done.add(key);
       if (result.diverged) {
         diverged.add(key);
-        blocked = blockedBy(graph, diverged);
+        blocked = blockedBy(graph, new Set([...diverged, ...failed]));
         yield { kind: 'diverged', ...r.node.id, ...result.diverged, notRun: blockedBy(graph, new Set([key])).size, skipped: false };
       }
       if (settled(r.node.id.round)) writeResults(cfg, store);
@@ -122,7 +147,13 @@ export async function* schedulePieces(cfg: ExperimentConfig, store: RunStore, gr
 }
 
 function stepOf(key: string, run: PieceRun): Running['next'] {
-  return run.next().then((step) => ({ key, step }));
+  return run.next().then(
+    (step) => ({ key, step }),
+    (e: unknown) => {
+      if (e instanceof PieceFailedError) return { key, failed: e };
+      throw e;
+    },
+  );
 }
 
 // A piece's result when it is there and valid; an invalid one is set aside (the piece is not done).

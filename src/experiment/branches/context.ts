@@ -26,6 +26,11 @@ export type RunEvent =
   | { kind: 'pieceDone'; result: PieceResult }
   /** A piece diverged (now, or in an earlier run: `skipped`); `notRun` later pieces build on it and are not run. */
   | { kind: 'diverged'; round: number; trial: number; branch: BranchName; iteration: number; loss: string; notRun: number; skipped: boolean }
+  /**
+   * A piece failed for good (an executor that records failures, such as the queue, gave up on it
+   * after its attempts: `reason`); `notRun` later pieces build on it and are not run.
+   */
+  | { kind: 'failed'; round: number; trial: number; branch: BranchName; reason: string; notRun: number }
   /** A file read back was invalid: moved aside to `movedTo` (absent when it was missing) and recomputed. */
   | { kind: 'corrupt'; path: string; reason: string; movedTo?: string };
 
