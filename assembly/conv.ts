@@ -11,7 +11,7 @@
 //   backward-weights        col [K, g*P], then tmp [cout, g*P] (g > 1), then (transposed
 //                           route only) dwᵀ [K, cout]
 // each part starting 16-byte aligned. With g == 1 the GEMMs read and write y / dy in place.
-import { gemm_f32_nn, gemm_f32_nt, gemm_f32_tn } from './gemm';
+import { gemm_f32_nn, gemm_f32_part, gemm_f32_tn } from './gemm';
 import { col2im_add_f32, copy_span, im2col_f32, zero_span } from './conv_im2col';
 import { conv_gemm_f32 } from './conv_gemm';
 
@@ -152,32 +152,55 @@ export function conv2d_backward_data_f32(dy: usize, w: usize, dx: usize, ws: usi
 export function conv2d_backward_weights_f32(x: usize, dy: usize, dw: usize, ws: usize, g: i32,
   n: i32, c: i32, h: i32, wd: i32, cout: i32, kh: i32, kw: i32,
   sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, acc: bool, transposed: bool): void {
-  const k = c * kh * kw;
+  conv2d_backward_weights_part_f32(x, dy, dw, ws, g, n, c, h, wd, cout, kh, kw, sh, sw, ph, pw, oh, ow, acc, transposed, 0, c, 0, cout);
+}
+
+/**
+ * The block of conv2d_backward_weights_f32's dw for output channels [co0, co1) and input
+ * channels [ci0, ci1), bit-identical to that block of the whole (the sum over the batch is not
+ * split): a kernel-pool thread's share (src/backend/threads/). Only the input channels' rows of
+ * the column matrix are built. The workspace is laid out as the whole pass's (no larger).
+ */
+export function conv2d_backward_weights_part_f32(x: usize, dy: usize, dw: usize, ws: usize, g: i32,
+  n: i32, c: i32, h: i32, wd: i32, cout: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, acc: bool, transposed: bool,
+  ci0: i32, ci1: i32, co0: i32, co1: i32): void {
+  const khw = kh * kw;
+  const k = c * khw;
+  const kp = (ci1 - ci0) * khw; // this block's columns of dw: [r0, r0 + kp)
+  const r0 = ci0 * khw;
+  const mo = co1 - co0;
+  if (kp <= 0 || mo <= 0) return;
   const p = oh * ow;
   const xImg = <usize>c * <usize>h * <usize>wd << 2;
   const yImg = <usize>cout * <usize>p << 2;
-  const tmp = ws + aligned(k * g * p);
-  const dwt = tmp + (g > 1 ? aligned(cout * g * p) : 0);
-  const out = transposed ? dwt : dw;
-  if ((n == 0 || p == 0) && (transposed || !acc)) zero_span(out, cout * k);
+  const ldw = <usize>k << 2;
+  const tmp = ws + aligned(kp * g * p);
+  const dwt = tmp + (g > 1 ? aligned(cout * g * p) : 0); // [kp, cout], transposed only
+  if (n == 0 || p == 0) {
+    if (transposed) zero_span(dwt, kp * cout);
+    else if (!acc) for (let co = co0; co < co1; co++) zero_span(dw + ((<usize>co * <usize>k + <usize>r0) << 2), kp);
+  }
+  const xc = <usize>ci0 * <usize>h * <usize>wd << 2;
   for (let i0 = 0; i0 < n; i0 += g) {
     const gq = min(g, n - i0);
     const ld = <usize>gq * <usize>p << 2;
     for (let q = 0; q < gq; q++) {
-      im2col_f32(x + <usize>(i0 + q) * xImg, c, h, wd, kh, kw, sh, sw, ph, pw, oh, ow, ws + (<usize>(q * p) << 2), ld);
+      im2col_f32(x + <usize>(i0 + q) * xImg + xc, ci1 - ci0, h, wd, kh, kw, sh, sw, ph, pw, oh, ow, ws + (<usize>(q * p) << 2), ld);
     }
     let dyg = dy + <usize>i0 * yImg;
     if (gq > 1) {
       gatherGroup(dyg, tmp, gq, cout, p);
       dyg = tmp;
     }
-    if (transposed) gemm_f32_nt(k, cout, gq * p, ws, dyg, dwt, i0 > 0);
-    else gemm_f32_nt(cout, k, gq * p, dyg, ws, dw, acc || i0 > 0);
+    const dyc = dyg + <usize>co0 * ld;
+    if (transposed) gemm_f32_part(kp, mo, gq * p, ws, ld, 4, dyc, 4, ld, dwt + (<usize>co0 << 2), <usize>cout << 2, i0 > 0);
+    else gemm_f32_part(mo, kp, gq * p, dyc, ld, 4, ws, 4, ld, dw + <usize>co0 * ldw + (<usize>r0 << 2), ldw, acc || i0 > 0);
   }
   if (!transposed) return;
-  for (let co = 0; co < cout; co++) {
-    for (let r = 0; r < k; r++) {
-      const d = dw + (<usize>(co * k + r) << 2);
+  for (let co = co0; co < co1; co++) {
+    for (let r = 0; r < kp; r++) {
+      const d = dw + (<usize>(co * k + r0 + r) << 2);
       const v = load<f32>(dwt + (<usize>(r * cout + co) << 2));
       store<f32>(d, acc ? load<f32>(d) + v : v);
     }

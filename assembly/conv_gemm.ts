@@ -3,11 +3,11 @@
 // gemm.ts, but pack_b_im2col writes the packed panels from the (L2-resident) images instead of
 // materialising the K x cols column matrix and packing it again. On the 64->64 channel 32x32
 // layer (batch 60) that round trip through memory cost about a quarter of the forward time.
-import { A_PACK, A_PACK_BYTES, B_PACK, B_PACK_BYTES, KC_MAX, kernel } from './gemm_kernel';
+import { A_PACK, A_PACK_BYTES, B_PACK, B_PACK_BYTES, COLS, KC_MAX, kernel } from './gemm_kernel';
 import { MR, NR, gemm_pack_a } from './gemm_pack';
 
-// Per column of a ragged panel: image byte offset, first input row, first input column (i32).
-const COLS: usize = memory.data(NR * 12, 16);
+// COLS (gemm_kernel.ts), per column of a ragged panel: image byte offset, first input row,
+// first input column (i32).
 // Marks a padding column of a ragged panel: every row it asks for is far above the image.
 const NO_ROW: i32 = -0x40000000;
 

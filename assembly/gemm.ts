@@ -9,13 +9,15 @@ import { A_PACK, A_PACK_BYTES, B_PACK, B_PACK_BYTES, KC_MAX, kernel } from './ge
 import { MR, NR, gemm_pack_a, gemm_pack_b_cols, gemm_pack_b_rows } from './gemm_pack';
 
 // Blocked driver. A element (i, p) is at a + i*ars + p*aps; B element (p, j) at b + p*bps + j*bjs
-// (bjs == 4 means B rows are contiguous, otherwise B is stored transposed with bps == 4).
+// (bjs == 4 means B rows are contiguous, otherwise B is stored transposed with bps == 4); C rows
+// are ldc bytes apart. Each element of C is the same sum in the same order whatever m and n
+// are (the k blocking depends on k alone), so any block of C computed on its own (a kernel-pool
+// thread's share, gemm_f32_part) is bit-identical to that block of the whole product.
 function gemm(m: i32, n: i32, k: i32, a: usize, ars: usize, aps: usize,
-  b: usize, bps: usize, bjs: usize, c: usize, acc: bool): void {
+  b: usize, bps: usize, bjs: usize, c: usize, ldc: usize, acc: bool): void {
   if (m <= 0 || n <= 0) return;
-  const ldc = <usize>n << 2;
   if (k <= 0) {
-    if (!acc) memory.fill(c, 0, <usize>m * ldc);
+    if (!acc) for (let r = 0; r < m; r++) memory.fill(c + <usize>r * ldc, 0, <usize>n << 2);
     return;
   }
   // Equal k blocks (e.g. 784 = 7 x 112) so no block is a short remainder.
@@ -50,15 +52,25 @@ function gemm(m: i32, n: i32, k: i32, a: usize, ars: usize, aps: usize,
 
 /** C[m,n] (+)= A[m,k]·B[k,n]; all row-major f32, any alignment; accumulate when acc != 0. */
 export function gemm_f32_nn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, acc: bool): void {
-  gemm(m, n, k, a, <usize>k << 2, 4, b, <usize>n << 2, 4, c, acc);
+  gemm(m, n, k, a, <usize>k << 2, 4, b, <usize>n << 2, 4, c, <usize>n << 2, acc);
 }
 
 /** C[m,n] (+)= A[m,k]·B[n,k]ᵀ (B stored as [n,k], e.g. a Linear weight). */
 export function gemm_f32_nt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, acc: bool): void {
-  gemm(m, n, k, a, <usize>k << 2, 4, b, 4, <usize>k << 2, c, acc);
+  gemm(m, n, k, a, <usize>k << 2, 4, b, 4, <usize>k << 2, c, <usize>n << 2, acc);
 }
 
 /** C[m,n] (+)= A[k,m]ᵀ·B[k,n] (A stored as [k,m], e.g. the weight gradient dYᵀ·X). */
 export function gemm_f32_tn(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, acc: bool): void {
-  gemm(m, n, k, a, 4, <usize>m << 2, b, <usize>n << 2, 4, c, acc);
+  gemm(m, n, k, a, 4, <usize>m << 2, b, <usize>n << 2, 4, c, <usize>n << 2, acc);
+}
+
+/**
+ * A block of any of the three products above with explicit byte strides (see gemm): C rows ldc
+ * bytes apart. The kernel pool (src/backend/threads/) runs one per thread over a block of rows
+ * or columns of C.
+ */
+export function gemm_f32_part(m: i32, n: i32, k: i32, a: usize, ars: usize, aps: usize,
+  b: usize, bps: usize, bjs: usize, c: usize, ldc: usize, acc: bool): void {
+  gemm(m, n, k, a, ars, aps, b, bps, bjs, c, ldc, acc);
 }

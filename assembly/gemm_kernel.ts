@@ -6,15 +6,33 @@ import { MR, NR } from './gemm_pack';
 import { madd } from './simd';
 
 // Block sizes chosen by measurement on Zen 3 (32 KiB L1, 512 KiB L2): KC from 128 to 400 was
-// within noise at the LeNet shapes, 256 marginally best. Packs are static, below __heap_base.
-// Shared by gemm.ts and conv_gemm.ts: the same blocking and pack areas (calls never interleave).
+// within noise at the LeNet shapes, 256 marginally best. Shared by gemm.ts and conv_gemm.ts:
+// the same blocking and pack areas (calls on one thread never interleave).
 export const KC_MAX: i32 = 256;
 export const A_PACK_BYTES: i32 = 256 * 1024;
 export const B_PACK_BYTES: i32 = 512 * 1024;
-export const A_PACK: usize = memory.data(A_PACK_BYTES, 64);
-export const B_PACK: usize = memory.data(B_PACK_BYTES, 64);
-// Staging tile for ragged edges (MR x NR floats).
-const TILE: usize = memory.data(MR * NR * 4, 16);
+// Small per-thread areas after the packs: the staging tile for ragged edges (MR x NR floats,
+// 128 bytes) and conv_gemm.ts's column table (NR x 12 bytes).
+const SMALL_BYTES: i32 = 256;
+/** Bytes of one thread's areas: the A and B packs, then the tile and column table. */
+export const THREAD_AREA_BYTES: i32 = A_PACK_BYTES + B_PACK_BYTES + SMALL_BYTES;
+// The main instance's areas are static, below __heap_base. A kernel-pool thread (the threads
+// build, src/backend/threads/) shares linear memory with every other instance, so it moves its
+// own areas to a block the host allocated for it (thread_areas, heap.ts); globals are per instance.
+const STATIC_AREAS: usize = memory.data(THREAD_AREA_BYTES, 64);
+export let A_PACK: usize = STATIC_AREAS;
+export let B_PACK: usize = STATIC_AREAS + <usize>A_PACK_BYTES;
+let TILE: usize = STATIC_AREAS + <usize>(A_PACK_BYTES + B_PACK_BYTES);
+/** conv_gemm.ts's column table (NR x 12 bytes) of this instance. */
+export let COLS: usize = TILE + 128;
+
+/** Moves this instance's pack areas to `base` (64-byte aligned, THREAD_AREA_BYTES long). */
+export function setThreadAreas(base: usize): void {
+  A_PACK = base;
+  B_PACK = base + <usize>A_PACK_BYTES;
+  TILE = base + <usize>(A_PACK_BYTES + B_PACK_BYTES);
+  COLS = TILE + 128;
+}
 
 // Adds (or stores, when !loadC) one row of two accumulators to C.
 @inline

@@ -18,4 +18,4 @@ export * from './sparse_layout';
 export * from './sparse_conv';
 export * from './sparse_conv_grad';
 
-export { heapBase } from './heap';
+export { heapBase, threadAreaBytes, threadAreas } from './heap';

@@ -8,6 +8,7 @@
 import type { Buf, ConvGeom, ConvOps, PoolGeom, PoolOps } from './backend.ts';
 import { need } from './check.ts';
 import { type ConvPass, checkConvGeom, checkPoolGeom, convPlan, convSizes, poolSizes } from './conv-geom.ts';
+import { MIN_ELEMS_PER_THREAD, MIN_FLOPS_PER_THREAD, type Par, ranges } from './threads/split.ts';
 import type { WasmMemory } from './wasm-memory.ts';
 
 type I = number;
@@ -20,6 +21,7 @@ export interface ConvKernels {
   conv2d_f32(...args: [...ConvArgs, fused: I]): void;
   conv2d_backward_data_f32(...args: [...ConvArgs, acc: I, flip: I]): void;
   conv2d_backward_weights_f32(...args: [...ConvArgs, acc: I, transposed: I]): void;
+  conv2d_backward_weights_part_f32(...args: [...ConvArgs, acc: I, transposed: I, ci0: I, ci1: I, co0: I, co1: I]): void;
   channel_bias_act_f32(x: I, bias: I, y: I, n: I, c: I, plane: I, relu: I): void;
   channel_sum_f32(dy: I, db: I, n: I, c: I, plane: I, acc: I): void;
   maxpool2d_f32: PoolFn;
@@ -37,9 +39,15 @@ function win(g: PoolGeom): [I, I, I, I, I, I, I, I] {
   return [g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW];
 }
 
-/** The conv and pool families of the wasm backend (one object serves both). */
+/**
+ * The conv and pool families of the wasm backend (one object serves both). On the kernel pool
+ * (threads/split.ts), the forward and input-gradient convolutions split over images, the weight
+ * gradient over input channels (or output channels, on the transposed route and when there are
+ * fewer input channels than shares), bias and pooling over images or planes; each share gets its
+ * own workspace. Channel sums and batch norm (reductions over the batch) stay on one thread.
+ */
 export class WasmConvOps implements ConvOps, PoolOps {
-  constructor(private readonly k: ConvKernels, private readonly mem: WasmMemory) {}
+  constructor(private readonly k: ConvKernels, private readonly mem: WasmMemory, private readonly par: Par) {}
 
   // Runs one convolution pass after checking the geometry and the three buffers' sizes. The
   // trailing flags: forward (fused), backward-data (acc, fused), backward-weights (acc, fused).
@@ -49,11 +57,37 @@ export class WasmConvOps implements ConvOps, PoolOps {
     for (const [b, name, n] of bufs) need(b, n, `${what} ${name}`);
     const [a, b, c] = bufs.map(([buf]) => this.mem.p(buf));
     const plan = convPlan(g, pass);
-    const args: ConvArgs = [a, b, c, this.mem.workspace(plan.bytes), plan.group, g.n, g.c, g.h, g.w, g.cout, ...win(g)];
     const [accFlag, fused] = [acc ? 1 : 0, plan.fused ? 1 : 0];
-    if (pass === 'forward') this.k.conv2d_f32(...args, fused);
-    else if (pass === 'backwardData') this.k.conv2d_backward_data_f32(...args, accFlag, fused);
-    else this.k.conv2d_backward_weights_f32(...args, accFlag, fused);
+    const flops = 2 * g.n * g.cout * g.c * g.kh * g.kw * g.outH * g.outW;
+    const want = this.par.parts(flops, MIN_FLOPS_PER_THREAD);
+    const wsBytes = Math.ceil(plan.bytes / 64) * 64;
+    if (want <= 1) {
+      const args: ConvArgs = [a, b, c, this.mem.workspace(plan.bytes), plan.group, g.n, g.c, g.h, g.w, g.cout, ...win(g)];
+      if (pass === 'forward') this.k.conv2d_f32(...args, fused);
+      else if (pass === 'backwardData') this.k.conv2d_backward_data_f32(...args, accFlag, fused);
+      else this.k.conv2d_backward_weights_f32(...args, accFlag, fused);
+      return;
+    }
+    const rest = win(g);
+    if (pass !== 'backwardWeights') {
+      // Images: x and y (or dy and dx) move by one image per image; the weights are shared.
+      const xImg = g.c * g.h * g.w * 4;
+      const yImg = g.cout * g.outH * g.outW * 4;
+      const [inImg, outImg] = pass === 'forward' ? [xImg, yImg] : [yImg, xImg];
+      const parts = ranges(g.n, want);
+      const ws = this.mem.workspace(wsBytes * parts.length);
+      const flags = pass === 'forward' ? [fused] : [accFlag, fused];
+      const name = pass === 'forward' ? 'conv2d_f32' : 'conv2d_backward_data_f32';
+      this.par.run(name, parts.map(([i0, i1], t) => [a + i0 * inImg, b, c + i0 * outImg, ws + t * wsBytes, plan.group,
+        i1 - i0, g.c, g.h, g.w, g.cout, ...rest, ...flags]));
+      return;
+    }
+    // The weight gradient sums over images: split its outputs, dw's input or output channels.
+    const byInput = !plan.fused && g.c >= want;
+    const parts = byInput ? ranges(g.c, want) : ranges(g.cout, want, plan.fused ? 8 : 4);
+    const ws = this.mem.workspace(wsBytes * parts.length);
+    this.par.run('conv2d_backward_weights_part_f32', parts.map(([p0, p1], t) => [a, b, c, ws + t * wsBytes, plan.group,
+      g.n, g.c, g.h, g.w, g.cout, ...rest, accFlag, fused, ...(byInput ? [p0, p1, 0, g.cout] : [0, g.c, p0, p1])]));
   }
 
   conv2d(x: Buf, w: Buf, y: Buf, g: ConvGeom): void {
@@ -72,7 +106,10 @@ export class WasmConvOps implements ConvOps, PoolOps {
     need(x, n * c * plane, 'channelBiasAct x');
     need(bias, c, 'channelBiasAct bias');
     need(y, n * c * plane, 'channelBiasAct y');
-    this.k.channel_bias_act_f32(this.mem.p(x), this.mem.p(bias), this.mem.p(y), n, c, plane, relu ? 1 : 0);
+    const [xp, bp, yp, r] = [this.mem.p(x), this.mem.p(bias), this.mem.p(y), relu ? 1 : 0];
+    const img = c * plane * 4;
+    this.par.run('channel_bias_act_f32', ranges(n, this.par.parts(n * c * plane, MIN_ELEMS_PER_THREAD))
+      .map(([i0, i1]) => [xp + i0 * img, bp, yp + i0 * img, i1 - i0, c, plane, r]));
   }
   channelSum(dy: Buf, db: Buf, n: number, c: number, plane: number, accumulate: boolean): void {
     need(dy, n * c * plane, 'channelSum dy');
@@ -84,7 +121,10 @@ export class WasmConvOps implements ConvOps, PoolOps {
     const z = poolSizes(g);
     need(x, z.x, 'maxPool2d x');
     need(y, z.y, 'maxPool2d y');
-    this.k.maxpool2d_f32(this.mem.p(x), this.mem.p(y), g.n * g.c, g.h, g.w, ...win(g));
+    const [xp, yp, nc] = [this.mem.p(x), this.mem.p(y), g.n * g.c];
+    const [xPlane, yPlane] = [g.h * g.w * 4, g.outH * g.outW * 4];
+    this.par.run('maxpool2d_f32', ranges(nc, this.par.parts(z.x, MIN_ELEMS_PER_THREAD))
+      .map(([p0, p1]) => [xp + p0 * xPlane, yp + p0 * yPlane, p1 - p0, g.h, g.w, ...win(g)]));
   }
   maxPool2dBackward(x: Buf, dy: Buf, dx: Buf, g: PoolGeom, accumulate: boolean): void {
     checkPoolGeom(g, 'maxPool2dBackward');
@@ -92,7 +132,10 @@ export class WasmConvOps implements ConvOps, PoolOps {
     need(x, z.x, 'maxPool2dBackward x');
     need(dy, z.y, 'maxPool2dBackward dy');
     need(dx, z.x, 'maxPool2dBackward dx');
-    this.k.maxpool2d_backward_f32(this.mem.p(x), this.mem.p(dy), this.mem.p(dx), g.n * g.c, g.h, g.w, ...win(g), accumulate ? 1 : 0);
+    const [xp, dyp, dxp, nc] = [this.mem.p(x), this.mem.p(dy), this.mem.p(dx), g.n * g.c];
+    const [xPlane, yPlane] = [g.h * g.w * 4, g.outH * g.outW * 4];
+    this.par.run('maxpool2d_backward_f32', ranges(nc, this.par.parts(z.x, MIN_ELEMS_PER_THREAD))
+      .map(([p0, p1]) => [xp + p0 * xPlane, dyp + p0 * yPlane, dxp + p0 * xPlane, p1 - p0, g.h, g.w, ...win(g), accumulate ? 1 : 0]));
   }
   globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void {
     need(x, nc * plane, 'globalAvgPool x');

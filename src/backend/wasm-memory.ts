@@ -101,6 +101,11 @@ export class WasmMemory implements MemoryOps {
     return this.arenas[this.region].top(bytes);
   }
 
+  /** A raw block of `bytes` from the heap, never freed (a kernel-pool thread's pack areas). */
+  allocBlock(bytes: number): number {
+    return this.heap.alloc(bytes);
+  }
+
   alloc(n: number): Buf {
     const [ptr, dirtyEnd] = this.heap.allocDirty(n * 4);
     this.f32().fill(0, ptr >>> 2, dirtyEnd >>> 2); // beyond dirtyEnd memory is still zero

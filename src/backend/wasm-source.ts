@@ -33,16 +33,20 @@ async function readLocation(loc: string | URL): Promise<Uint8Array<ArrayBuffer>>
   return new Uint8Array(await res.arrayBuffer());
 }
 
-/** Reads the kernel module from its default location (build/lth.wasm of the lth package). */
-export async function readWasmFile(): Promise<Uint8Array<ArrayBuffer>> {
+/**
+ * Reads the kernel module from its default location (build/lth.wasm of the lth package), or
+ * the threads build (build/lth-threads.wasm) when `variant` is 'threads'.
+ */
+export async function readWasmFile(variant: 'single' | 'threads' = 'single'): Promise<Uint8Array<ArrayBuffer>> {
   let loc: string | URL | undefined;
+  const file = variant === 'threads' ? 'lth-threads.wasm' : 'lth.wasm';
   try {
-    loc = platform.kernelLocation();
+    loc = variant === 'threads' ? platform.threadsKernelLocation() : platform.kernelLocation();
     return await readLocation(loc);
   } catch (err) {
     const why = (err as Error).message.split('\n')[0];
     const where = loc === undefined ? '' : ` from ${loc instanceof URL && loc.protocol === 'file:' ? loc.pathname : String(loc)}`;
-    throw new Error(`cannot load the kernel module lth.wasm${where} (${why}); pass its bytes, URL or WebAssembly.Module as the \`wasm\` option, or in a source checkout run \`npm run build:wasm\``);
+    throw new Error(`cannot load the kernel module ${file}${where} (${why}); pass its bytes, URL or WebAssembly.Module as the \`wasm\` option, or in a source checkout run \`npm run build:wasm\``);
   }
 }
 

@@ -14,6 +14,7 @@
 import type { Buf, ConvGeom, CsrIndex, SparseConvOps } from './backend.ts';
 import { convSizes } from './conv-geom.ts';
 import { checkSparseConv } from './sparse-conv-geom.ts';
+import { MIN_FLOPS_PER_THREAD, type Par, ranges } from './threads/split.ts';
 import type { WasmMemory } from './wasm-memory.ts';
 
 type I = number;
@@ -42,9 +43,19 @@ function dataBytes(g: ConvGeom, nnz: number): number {
   return aligned(g.c + 1) + aligned(g.c) + 2 * aligned(nnz) + aligned(g.cout * (g.h + g.kh - 1) * (g.w + g.kw - 1) + 4);
 }
 
-/** The sparse convolution family of the wasm backend. */
+/**
+ * The sparse convolution family of the wasm backend. On the kernel pool (threads/split.ts), the
+ * forward and input-gradient kernels split over images, each share with its own workspace; the
+ * weight gradient (a sum over images) stays on one thread.
+ */
 export class WasmSparseConv implements SparseConvOps {
-  constructor(private readonly k: SparseConvKernels, private readonly mem: WasmMemory) {}
+  constructor(private readonly k: SparseConvKernels, private readonly mem: WasmMemory, private readonly par: Par) {}
+
+  // Image blocks for an op of 2 * nnz * n * oh * ow flops, and the 64-byte rounded workspace of each.
+  private imageBlocks(g: ConvGeom, nnz: number): [number, number][] {
+    const parts = this.par.parts(2 * nnz * g.n * g.outH * g.outW, MIN_FLOPS_PER_THREAD);
+    return parts <= 1 ? [[0, g.n]] : ranges(g.n, parts);
+  }
 
   // The checked CSR pointers and the geometry arguments of one call.
   private prep(a: CsrIndex, g: ConvGeom, what: string): { rowPtr: I; colIdx: I; geom: GeomArgs } {
@@ -59,7 +70,12 @@ export class WasmSparseConv implements SparseConvOps {
     const z = convSizes(g);
     const [v, xp, yp] = [this.mem.fp(vals, a.nnz, 'sparseConv2d vals'), this.mem.fp(x, z.x, 'sparseConv2d x'), this.mem.fp(y, z.y, 'sparseConv2d y')];
     const bp = bias ? this.mem.fp(bias, g.cout, 'sparseConv2d bias') : 0;
-    this.k.spconv2d_f32(a.rows, rowPtr, colIdx, v, xp, yp, this.mem.workspace(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0, bp, relu ? 1 : 0);
+    const blocks = this.imageBlocks(g, a.nnz);
+    const wsBytes = Math.ceil(paddedBytes(g, a.nnz) / 64) * 64;
+    const ws = this.mem.workspace(wsBytes * blocks.length);
+    const [xImg, yImg] = [z.x / Math.max(g.n, 1) * 4, z.y / Math.max(g.n, 1) * 4];
+    this.par.run('spconv2d_f32', blocks.map(([i0, i1], t) => [a.rows, rowPtr, colIdx, v, xp + i0 * xImg, yp + i0 * yImg, ws + t * wsBytes,
+      i1 - i0, ...geom.slice(1), acc ? 1 : 0, bp, relu ? 1 : 0]));
   }
 
   sparseConv2dBackwardData(a: CsrIndex, vals: Buf, dy: Buf, dx: Buf, g: ConvGeom, acc: boolean): void {
@@ -67,7 +83,12 @@ export class WasmSparseConv implements SparseConvOps {
     const z = convSizes(g);
     const v = this.mem.fp(vals, a.nnz, 'sparseConv2dBackwardData vals');
     const [dyp, dxp] = [this.mem.fp(dy, z.y, 'sparseConv2dBackwardData dy'), this.mem.fp(dx, z.x, 'sparseConv2dBackwardData dx')];
-    this.k.spconv2d_backward_data_f32(a.rows, rowPtr, colIdx, v, dyp, dxp, this.mem.workspace(dataBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
+    const blocks = this.imageBlocks(g, a.nnz);
+    const wsBytes = Math.ceil(dataBytes(g, a.nnz) / 64) * 64;
+    const ws = this.mem.workspace(wsBytes * blocks.length);
+    const [xImg, yImg] = [z.x / Math.max(g.n, 1) * 4, z.y / Math.max(g.n, 1) * 4];
+    this.par.run('spconv2d_backward_data_f32', blocks.map(([i0, i1], t) => [a.rows, rowPtr, colIdx, v, dyp + i0 * yImg, dxp + i0 * xImg, ws + t * wsBytes,
+      i1 - i0, ...geom.slice(1), acc ? 1 : 0]));
   }
 
   sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, acc: boolean): void {

@@ -5,6 +5,7 @@
  * the js oracle checks them again in every conformance test.
  */
 import type { Buf, CsrIndex, IntBuf, SparseOps } from './backend.ts';
+import { MIN_FLOPS_PER_THREAD, type Par, csrRanges } from './threads/split.ts';
 import type { WasmIntBuf, WasmMemory } from './wasm-memory.ts';
 
 /** The sparse exports of build/lth.wasm (pointers are byte offsets; bools are 0/1). */
@@ -19,9 +20,19 @@ export interface SparseKernels {
   scatter_f32(y: number, idx: number, x: number, n: number): void;
 }
 
-/** The sparse family of the wasm backend. */
+/**
+ * The sparse family of the wasm backend. On the kernel pool (threads/split.ts), SpMM and SDDMM
+ * split over blocks of CSR rows with about equal nonzeros: a block's rowPtr slice still holds
+ * absolute nonzero positions, so the kernels run unchanged on it.
+ */
 export class WasmSparse implements SparseOps {
-  constructor(private readonly k: SparseKernels, private readonly mem: WasmMemory) {}
+  constructor(private readonly k: SparseKernels, private readonly mem: WasmMemory, private readonly par: Par) {}
+
+  // Row blocks of a CSR for a product of 2 * nnz * m flops (one block when small).
+  private rowBlocks(rowPtr: number, rows: number, nnz: number, m: number): [number, number][] {
+    const parts = this.par.parts(2 * nnz * Math.max(m, 1), MIN_FLOPS_PER_THREAD);
+    return parts <= 1 ? [[0, rows]] : csrRanges(this.mem.i32(), rowPtr >>> 2, rows, parts);
+  }
 
   transpose(x: Buf, y: Buf, rows: number, cols: number): void {
     this.k.transpose_f32(this.mem.fp(x, rows * cols, 'transpose x'), this.mem.fp(y, rows * cols, 'transpose y'), rows, cols);
@@ -42,15 +53,29 @@ export class WasmSparse implements SparseOps {
   }
   spmm(a: CsrIndex, vals: Buf, m: number, xT: Buf, yT: Buf, acc: boolean, bias: Buf | null = null, relu = false): void {
     const perm = a.perm ? this.mem.ip(a.perm, a.nnz, 'spmm perm') : 0;
-    this.k.spmm_csr_f32(a.rows, m, this.mem.ip(a.rowPtr, a.rows + 1, 'spmm rowPtr'), this.mem.ip(a.colIdx, a.nnz, 'spmm colIdx'),
-      this.offsetsFor(a.colIdx, a.nnz, m), this.mem.fp(vals, a.perm ? 0 : a.nnz, 'spmm vals'), perm,
-      this.mem.fp(xT, a.cols * m, 'spmm xT'), this.mem.fp(yT, a.rows * m, 'spmm yT'),
-      acc ? 1 : 0, bias ? this.mem.fp(bias, a.rows, 'spmm bias') : 0, relu ? 1 : 0);
+    const rowPtr = this.mem.ip(a.rowPtr, a.rows + 1, 'spmm rowPtr');
+    const colIdx = this.mem.ip(a.colIdx, a.nnz, 'spmm colIdx');
+    const off = this.offsetsFor(a.colIdx, a.nnz, m);
+    const v = this.mem.fp(vals, a.perm ? 0 : a.nnz, 'spmm vals');
+    const x = this.mem.fp(xT, a.cols * m, 'spmm xT');
+    const y = this.mem.fp(yT, a.rows * m, 'spmm yT');
+    const b = bias ? this.mem.fp(bias, a.rows, 'spmm bias') : 0;
+    const [accF, reluF] = [acc ? 1 : 0, relu ? 1 : 0];
+    if (a.rows <= 0) return;
+    this.par.run('spmm_csr_f32', this.rowBlocks(rowPtr, a.rows, a.nnz, m).map(([r0, r1]) =>
+      [r1 - r0, m, rowPtr + r0 * 4, colIdx, off, v, perm, x, y + r0 * m * 4, accF, b === 0 ? 0 : b + r0 * 4, reluF]));
   }
   sddmm(a: CsrIndex, m: number, dyT: Buf, xT: Buf, dv: Buf, acc: boolean): void {
     if (a.perm) throw new Error('sddmm: the CSR must own its values (perm must be null)');
-    this.k.sddmm_csr_f32(a.rows, m, this.mem.ip(a.rowPtr, a.rows + 1, 'sddmm rowPtr'), this.mem.ip(a.colIdx, a.nnz, 'sddmm colIdx'),
-      this.mem.fp(dyT, a.rows * m, 'sddmm dyT'), this.mem.fp(xT, a.cols * m, 'sddmm xT'), this.mem.fp(dv, a.nnz, 'sddmm dv'), acc ? 1 : 0);
+    const rowPtr = this.mem.ip(a.rowPtr, a.rows + 1, 'sddmm rowPtr');
+    const colIdx = this.mem.ip(a.colIdx, a.nnz, 'sddmm colIdx');
+    const dy = this.mem.fp(dyT, a.rows * m, 'sddmm dyT');
+    const x = this.mem.fp(xT, a.cols * m, 'sddmm xT');
+    const d = this.mem.fp(dv, a.nnz, 'sddmm dv');
+    if (a.rows <= 0) return;
+    const ld = Math.max(m, 0) * 4;
+    this.par.run('sddmm_csr_f32', this.rowBlocks(rowPtr, a.rows, a.nnz, m).map(([r0, r1]) =>
+      [r1 - r0, m, rowPtr + r0 * 4, colIdx, dy + r0 * ld, x, d, acc ? 1 : 0]));
   }
   biasRowsAct(x: Buf, bias: Buf, y: Buf, rows: number, m: number, relu: boolean): void {
     this.k.bias_rows_act_f32(this.mem.fp(x, rows * m, 'biasRowsAct x'), this.mem.fp(bias, rows, 'biasRowsAct bias'),

@@ -9,6 +9,7 @@ import { normalizeAs } from '../data/normalize.ts';
 import { makeSyntheticDataset } from '../data/synthetic.ts';
 import { UserError } from '../util/errors.ts';
 import type { Platform } from './platform.ts';
+import { webWorkerSource } from '../backend/threads/worker-source.ts';
 
 function noPackages(spec: string): never {
   throw new Error(`cannot resolve the package file '${spec}' in a browser: fetch it and pass its contents (src/web/ shows how)`);
@@ -34,6 +35,21 @@ export const platform: Platform = {
   // The library bundles sit two levels below the package root (dist/browser/), and bundlers
   // (Vite, webpack) emit the file this `new URL(..., import.meta.url)` pattern names as an asset.
   kernelLocation: () => new URL('../../build/lth.wasm', import.meta.url),
+  threadsKernelLocation: () => new URL('../../build/lth-threads.wasm', import.meta.url),
+  cores: () => (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1,
+  startKernelWorker(init) {
+    const url = URL.createObjectURL(new Blob([webWorkerSource()], { type: 'text/javascript' }));
+    const w = new Worker(url);
+    const ready = new Promise<void>((resolve, reject) => {
+      w.onmessage = () => {
+        URL.revokeObjectURL(url);
+        resolve();
+      };
+      w.onerror = (e) => reject(new Error(`kernel thread ${init.index} failed to start: ${e.message}`));
+    });
+    w.postMessage(init);
+    return { ready, terminate: () => w.terminate() };
+  },
   resolvePackageFile: noPackages,
   packageDir: noPackages,
   keepProcessListeners: (fn) => fn(),

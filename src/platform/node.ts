@@ -1,7 +1,10 @@
 /** The Node host (see platform.ts): files from disk, packages through require.resolve. */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, sep } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { nodeWorkerSource } from '../backend/threads/worker-source.ts';
 import { loadDataset } from '../data/registry.ts';
 import { FileStore } from '../experiment/store/fs-store.ts';
 import type { Platform } from './platform.ts';
@@ -15,6 +18,20 @@ export const platform: Platform = {
   },
   kernelLocation() {
     return require.resolve('lth/lth.wasm'); // the package's self-reference (package.json exports)
+  },
+  threadsKernelLocation() {
+    return require.resolve('lth/lth-threads.wasm');
+  },
+  cores: () => availableParallelism(),
+  startKernelWorker(init) {
+    const w = new Worker(nodeWorkerSource(), { eval: true, workerData: init });
+    w.unref();
+    const ready = new Promise<void>((resolve, reject) => {
+      w.once('message', () => resolve());
+      w.once('error', reject);
+      w.once('exit', (code) => reject(new Error(`kernel thread ${init.index} exited (code ${code}) before it was ready`)));
+    });
+    return { ready, terminate: () => void w.terminate() };
   },
   resolvePackageFile(spec) {
     return require.resolve(spec);

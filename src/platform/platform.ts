@@ -1,6 +1,8 @@
 import type { Dataset } from '../data/dataset.ts';
 import type { LoadOptions } from '../data/registry.ts';
 import type { RunStore } from '../experiment/store/run-store.ts';
+import type { KernelWorker } from '../backend/threads/pool.ts';
+import type { KernelWorkerInit } from '../backend/threads/worker-source.ts';
 
 /**
  * What the engine needs from its host beyond the web platform: reading its own files, finding
@@ -18,6 +20,15 @@ export interface Platform {
    * package's own `lth/lth.wasm` export, so it holds from source, from dist/ and once installed.
    */
   kernelLocation(): string | URL;
+  /** Where the threads build of the kernel module (build/lth-threads.wasm) is: as kernelLocation. */
+  threadsKernelLocation(): string | URL;
+  /** Logical cores of this host (Node: os.availableParallelism(); browsers: navigator.hardwareConcurrency). */
+  cores(): number;
+  /**
+   * Starts one kernel-pool thread (backend/threads/): a worker_threads Worker in Node (unref'd,
+   * so it never keeps the process alive), a Web Worker in a browser.
+   */
+  startKernelWorker(init: KernelWorkerInit): KernelWorker;
   /** Absolute path of the file an installed package's specifier names (Node's require.resolve). */
   resolvePackageFile(spec: string): string;
   /** The directory of resolvePackageFile(spec), ending in a path separator (a loader's prefix). */

@@ -1,0 +1,98 @@
+/**
+ * How the wasm backend splits one op over the kernel pool: always over outputs (rows or columns
+ * of a GEMM's C, images of a convolution, output or input channels of a weight gradient, rows of
+ * a CSR product, elements of an elementwise op), never over a reduction, so every output element
+ * is the same sum in the same order as on one thread and results are bit-identical for any
+ * thread count. An op below its threshold (work per thread, thresholds below) stays on the
+ * calling thread: waking threads costs a few microseconds, and a small op is not worth it.
+ */
+import type { KernelPool } from './pool.ts';
+
+/**
+ * Least work per thread worth a share, measured with `lth bench threads --thresholds` (the
+ * times of GEMMs and elementwise ops of growing size on 1 and 2 threads; the crossover where
+ * two threads first win, on a 2-core Zen 3 under Node 20). Conservative: a share below these
+ * loses to one thread, a little above it gains little.
+ */
+export const MIN_FLOPS_PER_THREAD = 200_000;
+/** Elements per thread below which an elementwise op (memory bound) stays on one thread. */
+export const MIN_ELEMS_PER_THREAD = 32_768;
+
+type Kernel = (...args: number[]) => unknown;
+
+/** [start, end) ranges of [0, n) for `parts` shares, boundaries at multiples of `align` (empty ranges dropped). */
+export function ranges(n: number, parts: number, align = 1): [number, number][] {
+  const units = Math.ceil(n / align);
+  const p = Math.max(1, Math.min(parts, units));
+  const out: [number, number][] = [];
+  for (let t = 0, at = 0; t < p; t++) {
+    const end = Math.min(n, Math.round((units * (t + 1)) / p) * align);
+    if (end > at) out.push([at, end]);
+    at = end;
+  }
+  return out;
+}
+
+/**
+ * Ranges of the rows of a CSR (rowPtr, rows + 1 entries from `first` in `i32`) with about equal
+ * nonzeros plus rows each, for `parts` shares.
+ */
+export function csrRanges(i32: Int32Array, first: number, rows: number, parts: number): [number, number][] {
+  if (parts <= 1 || rows <= 1) return rows > 0 ? [[0, rows]] : [];
+  const base = i32[first];
+  const total = i32[first + rows] - base + rows; // a row costs its nonzeros plus one
+  const out: [number, number][] = [];
+  let at = 0;
+  for (let t = 1; t <= parts && at < rows; t++) {
+    const goal = (total * t) / parts;
+    let end = at + 1;
+    if (t === parts) end = rows;
+    else while (end < rows && i32[first + end] - base + end < goal) end++;
+    out.push([at, end]);
+    at = end;
+  }
+  return out;
+}
+
+/** The split policy and dispatch the wasm families share: a pool, or none (one thread). */
+export class Par {
+  /**
+   * `threads`: threads in all (1: everything on the calling thread); `pool` runs shares on
+   * them; `kernels` are the calling thread's exports.
+   */
+  constructor(readonly threads: number, private readonly pool: KernelPool | null, private readonly kernels: Record<string, Kernel>) {}
+
+  /** Shares for `work` units when each should hold at least `min` (1 when below, or no pool). */
+  parts(work: number, min: number): number {
+    if (this.pool === null || this.threads <= 1) return 1;
+    return Math.max(1, Math.min(this.threads, Math.floor(work / min)));
+  }
+
+  /** Runs kernel `name` once per share (shares[0] here, the rest on pool threads), returns when all are done. */
+  run(name: string, shares: number[][]): void {
+    if (shares.length <= 1 || this.pool === null) {
+      const f = this.kernels[name];
+      for (const s of shares) f(...s);
+      return;
+    }
+    this.pool.run(name, shares);
+  }
+
+  /**
+   * An elementwise kernel over n elements: one call when small, else shares of whole 16-element
+   * blocks (so only the last share has a scalar tail); `share(a, b)` gives the arguments for [a, b).
+   */
+  elementwise(name: string, n: number, share: (a: number, b: number) => number[]): void {
+    const parts = this.parts(n, MIN_ELEMS_PER_THREAD);
+    if (parts <= 1) {
+      this.kernels[name](...share(0, n));
+      return;
+    }
+    this.run(name, ranges(n, parts, 16).map(([a, b]) => share(a, b)));
+  }
+
+  /** Stops the pool's threads (the backend then runs on one thread). */
+  dispose(): void {
+    this.pool?.dispose();
+  }
+}
