@@ -37,6 +37,11 @@ export interface WasmBackendOptions {
   threads?: number;
   /** The threads build (build/lth-threads.wasm): bytes or a compiled module; default: read from the package. */
   threadsWasm?: WasmModuleInput;
+  /**
+   * @internal Least work per share instead of the measured thresholds (threads/split.ts); tests
+   * set 1 so that even the smallest op is split.
+   */
+  minWork?: { flops: number; elems: number };
 }
 
 /**
@@ -102,7 +107,7 @@ export class WasmBackend extends ComposedBackend {
 
   constructor(k: Kernels, opts: WasmBackendOptions = {}, pool: KernelPool | null = null, memory?: WasmMemory) {
     const mem = memory ?? new WasmMemory(k, Math.min(opts.maxMemoryBytes ?? MAX_WASM_BYTES, MAX_WASM_BYTES));
-    const par = new Par(pool?.threads ?? 1, pool, k as unknown as Record<string, (...a: number[]) => number>);
+    const par = new Par(pool?.threads ?? 1, pool, k as unknown as Record<string, (...a: number[]) => number>, opts.minWork);
     const nchw = new WasmConvOps(k, mem, par); // convolution and pooling share one object
     super('wasm', { memory: mem, core: new WasmCore(k, mem, par), conv: nchw, pool: nchw, sparse: new WasmSparse(k, mem, par), sparseConv: new WasmSparseConv(k, mem, par) });
     this.#par = par;

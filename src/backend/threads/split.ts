@@ -60,12 +60,17 @@ export class Par {
    * `threads`: threads in all (1: everything on the calling thread); `pool` runs shares on
    * them; `kernels` are the calling thread's exports.
    */
-  constructor(readonly threads: number, private readonly pool: KernelPool | null, private readonly kernels: Record<string, Kernel>) {}
+  constructor(readonly threads: number, private readonly pool: KernelPool | null, private readonly kernels: Record<string, Kernel>,
+    private readonly minWork?: { flops: number; elems: number }) {}
 
-  /** Shares for `work` units when each should hold at least `min` (1 when below, or no pool). */
+  /**
+   * Shares for `work` units when each should hold at least `min` (MIN_FLOPS_PER_THREAD or
+   * MIN_ELEMS_PER_THREAD; replaced by the backend's minWork option): 1 when below, or no pool.
+   */
   parts(work: number, min: number): number {
     if (this.pool === null || this.threads <= 1) return 1;
-    return Math.max(1, Math.min(this.threads, Math.floor(work / min)));
+    const least = this.minWork === undefined ? min : min === MIN_ELEMS_PER_THREAD ? this.minWork.elems : this.minWork.flops;
+    return Math.max(1, Math.min(this.threads, Math.floor(work / least)));
   }
 
   /** Runs kernel `name` once per share (shares[0] here, the rest on pool threads), returns when all are done. */
