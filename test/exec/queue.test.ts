@@ -1,0 +1,96 @@
+/**
+ * Pieces across processes on a real Redis (issue 13, must show): a coordinator and two
+ * `lth worker` processes on a 3-round, 2-trial config. One worker is SIGKILLed while it
+ * computes a piece and the coordinator is SIGKILLed with it; nothing is restarted but the
+ * coordinator. The piece comes back to the other worker once its lock lapses, the restarted
+ * coordinator resumes from the run directory and the queue, no piece is computed twice (but
+ * the killed one), and the final summary equals `lth run --workers 1` on the same config.
+ * `lth status` shows the run part way and at the end.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../src/experiment/config.ts';
+import { allPieces } from '../../src/experiment/piece-graph.ts';
+import { runExperiment } from '../../src/experiment/runner.ts';
+import { LthProcess, computedPieces } from '../fixtures/lth-process.ts';
+import { type TestRedis, haveRedis, startRedis } from '../fixtures/redis.ts';
+
+const raw = {
+  name: 'queue', model: 'lenet300', widthMultiplier: 0.1, dataset: 'synthetic', kernels: 'dense',
+  iterations: 300, evalEvery: 100, batchSize: 30, pruning: { rounds: 2, rates: { default: 0.5, output: 0.2 } },
+  branches: ['ticket', 'reinit'], trials: 2,
+};
+// Locks of 2 s (renewed every 1 s), stalled checks every 1 s: a dead worker's piece is back in seconds.
+const LOCK = { LTH_QUEUE_LOCK_MS: '2000' };
+
+const noWall = (text: string) => JSON.stringify(JSON.parse(text), (k, v) => (k === 'wallSeconds' ? undefined : v));
+
+if (haveRedis('queue.test')) {
+  const tmp = mkdtempSync(join(tmpdir(), 'lth-queue-'));
+  let redis: TestRedis | undefined;
+  const procs: LthProcess[] = [];
+  const lth = (argv: string[], env: Record<string, string> = {}) => {
+    const p = new LthProcess(argv, env);
+    procs.push(p);
+    return p;
+  };
+  test.before(async () => {
+    redis = await startRedis();
+  });
+  test.after(async () => {
+    for (const p of procs) p.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exited));
+    await redis?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('a worker and the coordinator killed mid-run: the other worker finishes, the restarted coordinator resumes, the summary is that of lth run --workers 1', async () => {
+    const url = redis!.url;
+    const file = join(tmp, 'config.json');
+    writeFileSync(file, JSON.stringify(raw));
+    const dir = join(tmp, 'run');
+    const [w1, w2] = [lth(['worker', '--queue', url], LOCK), lth(['worker', '--queue', url], LOCK)];
+    // The reference, in this process meanwhile: what `lth run --workers 1` does.
+    const ref = join(tmp, 'ref');
+    for await (const _ of runExperiment(resolveConfig(raw), ref));
+    await Promise.all([w1.waitFor(/taking pieces/), w2.waitFor(/taking pieces/)]);
+
+    const c1 = lth(['run', file, '--queue', url, '--out', dir]);
+    // Round 0 is done once a worker computes a round-1 piece: kill that worker then, and the coordinator.
+    const [, killed] = await w1.waitFor(/: computing (round [12] trial \d+ \w+) of /, 60_000, 'a round-1 or round-2 piece on worker 1');
+    w1.kill('SIGKILL');
+    c1.kill('SIGKILL');
+    await Promise.all([w1.exited, c1.exited]);
+
+    const mid = lth(['status', '--queue', url, dir]);
+    assert.is(await mid.exit(), 0, mid.output);
+    const counts = mid.output.match(/: 10 pieces: (\d+) done, 0 diverged, (\d+) active, (\d+) waiting, 0 failed, 0 blocked, (\d+) not queued yet/);
+    assert.ok(counts, mid.output);
+    assert.ok(Number(counts![1]) >= 2 && Number(counts![1]) < 10, `done part way: ${mid.output}`);
+
+    const c2 = lth(['run', file, '--queue', url, '--out', dir]);
+    assert.is(await c2.exit(), 0, c2.output);
+    assert.match(c2.output, /resuming .*: \d+ of 10 pieces already done/);
+    assert.is(noWall(readFileSync(join(dir, 'summary.json'), 'utf8')), noWall(readFileSync(join(ref, 'summary.json'), 'utf8')));
+
+    // The killed piece was taken up by the other worker; every other piece was computed once.
+    const computed = computedPieces(w1.output, w2.output);
+    assert.ok(computedPieces(w2.output).includes(killed), `worker 2 computed ${killed}:\n${w2.output}`);
+    const expected = allPieces(resolveConfig(raw)).map((p) => `round ${p.round} trial ${p.trial} ${p.branch}`);
+    assert.equal([...computed].sort(), [...expected, killed].sort(), `computing lines:\n${w1.output}\n${w2.output}`);
+
+    const end = lth(['status', '--queue', url, dir]);
+    assert.is(await end.exit(), 0, end.output);
+    assert.match(end.output, ': 10 pieces: 10 done, 0 diverged, 0 active, 0 waiting, 0 failed');
+
+    // SIGTERM: the worker stops once its running pieces (none) are done.
+    w2.kill('SIGTERM');
+    assert.is(await w2.exit(10_000), 0, w2.output);
+    assert.match(w2.output, 'stopped');
+  });
+}
+
+test.run();
