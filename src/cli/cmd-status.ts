@@ -15,10 +15,9 @@ export const statusCommand: Command = {
     const { values, positionals } = parse('status', argv, this.options);
     if (positionals.length !== 1) throw new UserError(`lth status: expected one run directory, got ${positionals.length}`);
     if (typeof values.queue !== 'string') throw new UserError('lth status: --queue is required (the Redis the coordinator was given)');
-    const { parseQueueUrl, probeQueue } = await import('../exec/queue-connection.ts');
+    const { parseQueueUrl } = await import('../exec/queue-connection.ts');
     const { formatStatus, queueStatus } = await import('../exec/queue-status.ts');
     const addr = parseQueueUrl(values.queue);
-    await probeQueue(addr);
     const pieces = await queueStatus(positionals[0], addr);
     if (values.json) console.log(JSON.stringify({ runDir: positionals[0], pieces }));
     else process.stdout.write(formatStatus(positionals[0], pieces));

@@ -14,7 +14,7 @@ import { FileStore } from '../experiment/store/fs-store.ts';
 import { runKeys } from '../experiment/store/keys.ts';
 import { UserError } from '../util/errors.ts';
 import { QUEUE_NAME, type PieceJobProgress, pieceJobId, pieceJobProgress, runToken } from './piece-jobs.ts';
-import { type QueueAddress, errorLines, queueConnection } from './queue-connection.ts';
+import { type QueueAddress, errorLines, probeQueue, queueConnection } from './queue-connection.ts';
 
 /** The states `lth status` counts, in the order it prints them. */
 export const pieceStates = ['done', 'diverged', 'active', 'waiting', 'failed', 'blocked', 'notQueued'] as const;
@@ -30,7 +30,7 @@ export interface PieceStatus {
   progress?: PieceJobProgress;
 }
 
-/** The state of every piece of the run in `dir` on the queue at `addr`, in graph order. */
+/** The state of every piece of the run in `dir` on the queue at `addr` (probed first), in graph order. */
 export async function queueStatus(dir: string, addr: QueueAddress, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<PieceStatus[]> {
   const store = new FileStore(dir);
   const raw = readSavedConfig(store);
@@ -38,6 +38,7 @@ export async function queueStatus(dir: string, addr: QueueAddress, log: (line: s
   const cfg = resolveConfig(raw);
   const token = runToken(realpathSync(dir));
   const graph = pieceGraph(cfg);
+  await probeQueue(addr);
   const queue = new Queue(QUEUE_NAME, { connection: queueConnection(addr) });
   queue.on('error', errorLines(addr, log));
   try {
