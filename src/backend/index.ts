@@ -5,6 +5,7 @@
 import { UserError } from '../util/errors.ts';
 import type { Backend } from './backend.ts';
 import { JsBackend } from './js.ts';
+import { platform } from '#platform';
 import { createWasmBackend } from './wasm.ts';
 import { type WasmSource, resolveWasmSource } from './wasm-source.ts';
 
@@ -33,12 +34,28 @@ export interface CreateBackendOptions {
   wasmBytes?: BufferSource;
   /** Where the fallback warning goes; default console.warn (stderr in Node). */
   warn?: (line: string) => void;
+  /**
+   * Kernel threads for one op on the wasm backend (default 1; 0: resolveThreads(0)). Above 1,
+   * where the host allows (SharedArrayBuffer, a thread that may block), the threads build runs
+   * with a kernel pool; otherwise one thread. Other backends ignore it.
+   */
+  threads?: number;
+}
+
+/**
+ * The kernel threads a setting of `threads` means: itself when above 0; for 0 (automatic),
+ * every core this host has when one piece runs at a time, else max(1, floor(cores / workers))
+ * so that `workers` pieces side by side do not oversubscribe the cores.
+ */
+export function resolveThreads(threads: number, workers = 1): number {
+  if (threads > 0) return threads;
+  return Math.max(1, Math.floor(platform.cores() / Math.max(1, workers)));
 }
 
 // Typed record: adding a backend is one line, and the name list cannot drift from it.
 // tfjs is imported only when asked for, so the default path never loads it.
 const factories: Record<BackendName, (o: CreateBackendOptions) => Promise<Backend>> = {
-  wasm: async (o) => createWasmBackend(await resolveWasmSource(o.wasm ?? o.wasmBytes)),
+  wasm: async (o) => createWasmBackend(o.wasm ?? o.wasmBytes ? await resolveWasmSource(o.wasm ?? o.wasmBytes) : undefined, { threads: resolveThreads(o.threads ?? 1) }),
   js: async () => new JsBackend(),
   'tfjs-wasm': async () => (await import('./tfjs.ts')).createTfjsBackend(),
 };

@@ -10,6 +10,7 @@ import { type RunEvent, runExperiment } from '../experiment/runner.ts';
 import { graphWidth, pieceGraph } from '../experiment/piece-graph.ts';
 import { defaultWorkers, workerPool } from '../exec/worker-pool.ts';
 import { UserError } from '../util/errors.ts';
+import { resolveThreads } from '../backend/index.ts';
 import { type OptionSpec, fieldFlag, fieldOption, intFlag, parse } from './args.ts';
 import type { Command } from './commands.ts';
 import { checkOutDir, withOutput } from './fs-errors.ts';
@@ -50,6 +51,7 @@ export const experimentFlags: OptionSpec = {
   seed: fieldOption(experimentSchema.seed, 'S', 'overrides seed: the base seed'),
   backend: fieldOption(experimentSchema.backend, 'B', 'overrides backend: wasm, js or tfjs-wasm'),
   kernels: fieldOption(experimentSchema.kernels, 'K', 'overrides kernels: dense or sparse CSR kernels for pruned layers'),
+  threads: fieldOption(experimentSchema.threads, 'N', 'overrides threads: kernel threads per network (0: every core, or max(1, floor(cores / workers)) with --workers; results do not depend on it)'),
   json: { type: 'boolean', default: false, help: 'no progress; print the run directory and summary as JSON' },
 };
 
@@ -64,6 +66,7 @@ export function configFromArgs(cmd: string, values: Record<string, string | bool
   if (values.seed !== undefined) overrides.seed = fieldFlag(values, 'seed', experimentSchema.seed);
   if (values.backend !== undefined) overrides.backend = fieldFlag(values, 'backend', experimentSchema.backend);
   if (values.kernels !== undefined) overrides.kernels = fieldFlag(values, 'kernels', experimentSchema.kernels);
+  if (values.threads !== undefined) overrides.threads = fieldFlag(values, 'threads', experimentSchema.threads);
   if (typeof values.out === 'string') checkOutDir('--out', values.out);
   return loadConfig(positionals[0], overrides);
 }
@@ -82,6 +85,8 @@ export const runCommand: Command = {
     const { values, positionals } = parse('run', argv, this.options);
     const cfg = configFromArgs('run', values, positionals);
     const workers = Math.min(intFlag(values, 'workers', defaultWorkers(), 1), values.workers === undefined ? graphWidth(pieceGraph(cfg)) : Infinity);
+    // Pieces side by side share the cores: each network gets max(1, floor(cores / workers)) threads.
+    if (cfg.threads === 0 && workers > 1) cfg.threads = resolveThreads(0, workers);
     // The queue's modules (BullMQ, ioredis) load only when asked for.
     const q = typeof values.queue === 'string' ? await import('../exec/queue-connection.ts') : undefined;
     const queue = typeof values.queue === 'string' ? q?.parseQueueUrl(values.queue) : undefined;

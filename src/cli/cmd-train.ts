@@ -17,6 +17,7 @@ const trainFlags: OptionSpec = {
   iterations: fieldOption(E.iterations, 'N', 'training iterations [default: 3000]'),
   seed: fieldOption(E.seed, 'S', 'seed of init, batch order and dropout [default: 1]'),
   backend: { type: 'string', arg: 'B', default: 'wasm', help: 'compute backend: wasm, js or tfjs-wasm' },
+  threads: fieldOption(E.threads, 'N', 'kernel threads on the wasm backend (results do not depend on it) [default: 0, every core]'),
   'batch-size': fieldOption(E.batchSize, 'N', 'minibatch size [default: 60]'),
   lr: fieldOption(O.lr, 'LR', 'learning rate [default: 0.0012]'),
   'eval-every': fieldOption(E.evalEvery, 'N', 'evaluate on validation and test every N iterations [default: 100]'),
@@ -37,7 +38,7 @@ const trainFlags: OptionSpec = {
 
 /** `lth train`: trains one dense network and reports its accuracy and speed. */
 export const trainCommand: Command = {
-  usage: 'train --model M --dataset D [--iterations N] [--seed S] [--backend wasm|js|tfjs-wasm] [--width W] [--optimizer adam|sgd --momentum 0.9 --weight-decay 1e-4] [--milestones 80000,120000 --gamma 0.1 --warmup N] [--crop 4 --flip] [--normalize true|feature|channel] [--json]',
+  usage: 'train --model M --dataset D [--iterations N] [--seed S] [--backend wasm|js|tfjs-wasm] [--threads N] [--width W] [--optimizer adam|sgd --momentum 0.9 --weight-decay 1e-4] [--milestones 80000,120000 --gamma 0.1 --warmup N] [--crop 4 --flip] [--normalize true|feature|channel] [--json]',
   summary: 'train one network (Adam, the paper\'s LeNet settings by default)',
   options: trainFlags,
   examples: ['train --model lenet300 --dataset mnist --iterations 3000', 'train --model conv2 --dataset synthetic --width 0.25 --optimizer sgd --lr 0.05 --momentum 0.9 --iterations 200'],
@@ -58,7 +59,8 @@ export const trainCommand: Command = {
     const schedule = lrSchedule({ lr, milestones, gamma: fieldFlag(values, 'gamma', O.gamma), warmupIterations: fieldFlag(values, 'warmup', O.warmupIterations) });
     const normalize = fieldFlag(values, 'normalize', E.normalize);
     const augment = { crop: fieldFlag(values, 'crop', experimentAugment.crop), flip: Boolean(values.flip) };
-    const b = await createBackend(String(values.backend), { fallback: true }); // no lth.wasm / no SIMD: tfjs-wasm, with a warning
+    const threads = fieldFlag(values, 'threads', E.threads);
+    const b = await createBackend(String(values.backend), { fallback: true, threads }); // no lth.wasm / no SIMD: tfjs-wasm, with a warning
     const data = await loadDataset(String(values.dataset), { normalize, splitSeed: seed }); // as `lth run`'s default valSplit: 'seeded'
     const rng = new Rng(seed);
     const net = buildNetwork(b, String(values.model), data, rng.split('init'), { dropout, widthMultiplier });

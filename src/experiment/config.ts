@@ -51,6 +51,12 @@ export interface CoreConfig {
   model: string;
   dataset: string;
   backend: string;
+  /**
+   * Kernel threads per network (wasm backend): 0 = automatic (every core when one piece runs at
+   * a time; max(1, floor(cores / workers)) when `lth run --workers` runs pieces side by side).
+   * Results do not depend on it, so a run may resume with another value.
+   */
+  threads: number;
   dropout: number;
   widthMultiplier: number;
   iterations: number;
@@ -130,6 +136,7 @@ export const experimentSchema: Schema<ExperimentConfig> = withBranchSections({
   model: str('lenet300', 'model name (see lth models)'),
   dataset: str('mnist', 'dataset name (see lth datasets)'),
   backend: str('wasm', 'compute backend: wasm, js or tfjs-wasm'),
+  threads: int(0, 'kernel threads per network on the wasm backend: 0 = every core when one piece runs at a time, max(1, floor(cores / workers)) when --workers runs pieces side by side; 1 = one thread (results are the same for any value)', 0, 256),
   dropout: num(0, 'dropout probability on hidden layers', 0, 1, '[)'),
   widthMultiplier: num(1, 'multiplies hidden widths', 0, 64, '(]'),
   iterations: int(50000, 'training iterations per round', 1, MAX_ITERATIONS),

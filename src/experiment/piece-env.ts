@@ -55,7 +55,9 @@ export async function createPieceEnv(cfg: ExperimentConfig, inputs: EnvInputs = 
   if (cfg.pruning.rewindIteration >= cfg.iterations) {
     throw new UserError(`config field 'pruning.rewindIteration': expected less than iterations (${cfg.iterations}), got ${cfg.pruning.rewindIteration}`);
   }
-  const b = inputs.backend ?? (await createBackend(cfg.backend, { fallback: true })); // no lth.wasm / no SIMD: tfjs-wasm, with a warning
+  // No lth.wasm / no SIMD: tfjs-wasm, with a warning. threads 0: every core (lth run sets a
+  // share of them when pieces run side by side).
+  const b = inputs.backend ?? (await createBackend(cfg.backend, { fallback: true, threads: cfg.threads }));
   const data = inputs.data ?? (await platform.loadDataset(cfg.dataset, datasetOptions(cfg))); // one dataset for every trial
   if (cfg.batchSize > data.train.n) {
     throw new UserError(`config field 'batchSize': expected at most the ${data.train.n} training examples of '${cfg.dataset}', got ${cfg.batchSize}`);

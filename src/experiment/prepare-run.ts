@@ -10,6 +10,9 @@ import { type EnvInputs, type PieceEnv, createPieceEnv } from './piece-env.ts';
 import { runKeys } from './store/keys.ts';
 import type { RunStore } from './store/run-store.ts';
 
+/** Config fields that do not change results, so a saved run resumes whatever they say. */
+const RUNTIME_FIELDS = new Set(['threads']);
+
 /**
  * Checks `cfg` against the run in `store` and builds the environment its pieces run in; only
  * then writes config.json (when the run is new). Throws a UserError, having written nothing,
@@ -18,7 +21,8 @@ import type { RunStore } from './store/run-store.ts';
 export async function prepareRun(cfg: ExperimentConfig, store: RunStore, inputs: EnvInputs = {}): Promise<PieceEnv> {
   const saved = readSavedConfig(store);
   if (saved !== undefined) {
-    const diffs = configDifferences(saved, JSON.parse(JSON.stringify(cfg)));
+    // threads only says how fast (results are bit-identical for any count): a run resumes with any.
+    const diffs = configDifferences(saved, JSON.parse(JSON.stringify(cfg))).filter((d) => !RUNTIME_FIELDS.has(d.path));
     if (diffs.length > 0) {
       throw new UserError(`${store.where(runKeys.config)} holds a different config: ${describeDifferences(diffs)}; resume with the same settings, or pass another --out directory`);
     }
