@@ -6,6 +6,8 @@
  */
 export * from './lib/core.ts';
 export { FileStore } from './experiment/store/fs-store.ts';
+// ONNX export (protobufjs over the official schema; Node root only, to keep the browser bundles small).
+export { ONNX_OPSET, encodeOnnxModel, onnxModelFromRun } from './infer/onnx.ts';
 // Pieces on worker threads (runExperiment's executor), and one piece of a run directory as a task.
 export { defaultWorkers, workerPool } from './exec/worker-pool.ts';
 export { type PieceTask, type PieceTaskOptions, runPieceTask } from './exec/piece-task.ts';
