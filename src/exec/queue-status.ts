@@ -44,19 +44,18 @@ export async function queueStatus(dir: string, addr: QueueAddress, log: (line: s
   try {
     const out: PieceStatus[] = [];
     for (const { id } of graph) {
+      // The queue first, then the directory: a piece that completes in between reads as done
+      // (its result is written before its job completes), never as completed without a result.
+      const job = await queue.getJob(pieceJobId(token, id));
+      const state = job === undefined ? undefined : await job.getState();
       let result;
       try {
         result = store.getResult(id);
       } catch (e) {
         if (!(e instanceof CorruptFileError)) throw e;
       }
-      if (result !== undefined) {
-        out.push({ id, state: result.diverged ? 'diverged' : 'done' });
-        continue;
-      }
-      const job = await queue.getJob(pieceJobId(token, id));
-      const state = job === undefined ? undefined : await job.getState();
-      if (job === undefined || state === 'unknown') out.push({ id, state: 'notQueued' });
+      if (result !== undefined) out.push({ id, state: result.diverged ? 'diverged' : 'done' });
+      else if (job === undefined || state === 'unknown') out.push({ id, state: 'notQueued' });
       else if (state === 'active') out.push({ id, state: 'active', ...progressOf(job.progress) });
       else if (state === 'failed') out.push({ id, state: 'failed', reason: (job.failedReason || 'failed').split('\n')[0] });
       else if (state === 'completed') out.push({ id, state: 'failed', reason: `a worker finished it, but its result is not in ${dir}` });
@@ -86,7 +85,7 @@ export function formatStatus(dir: string, pieces: PieceStatus[]): string {
   for (const p of pieces) {
     if (p.state === 'active') {
       const pr = p.progress;
-      const at = pr === undefined ? 'starting' : `iteration ${pr.iteration}/${pr.total}${pr.testAccuracy !== undefined ? `, test acc ${(pr.testAccuracy * 100).toFixed(2)}%` : ''} on ${pr.worker}`;
+      const at = pr === undefined ? 'starting' : pr.total === 0 ? `starting on ${pr.worker}` : `iteration ${pr.iteration}/${pr.total}${pr.testAccuracy !== undefined ? `, test acc ${(pr.testAccuracy * 100).toFixed(2)}%` : ''} on ${pr.worker}`;
       lines.push(`  active   ${label(p.id)}: ${at}`);
     } else if (p.state === 'failed') {
       lines.push(`  failed   ${label(p.id)}: ${p.reason}`);
