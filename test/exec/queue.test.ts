@@ -55,15 +55,17 @@ if (haveRedis('queue.test')) {
     const file = join(tmp, 'config.json');
     writeFileSync(file, JSON.stringify(raw));
     const dir = join(tmp, 'run');
-    const [w1, w2] = [lth(['worker', '--queue', url], LOCK), lth(['worker', '--queue', url], LOCK)];
+    const workers = [lth(['worker', '--queue', url], LOCK), lth(['worker', '--queue', url], LOCK)];
     // The reference, in this process meanwhile: what `lth run --workers 1` does.
     const ref = join(tmp, 'ref');
     for await (const _ of runExperiment(resolveConfig(raw), ref));
-    await Promise.all([w1.waitFor(/taking pieces/), w2.waitFor(/taking pieces/)]);
+    await Promise.all(workers.map((w) => w.waitFor(/taking pieces/)));
 
     const c1 = lth(['run', file, '--queue', url, '--out', dir]);
-    // A round-0 piece is done once a worker computes a later round's piece: kill that worker then, and the coordinator.
-    const [, killed] = await w1.waitFor(/: computing (round [12] trial \d+ \w+) of /, 60_000, 'a round-1 or round-2 piece on worker 1');
+    // A round-0 piece is done once a worker computes a later round's piece: kill that worker
+    // then, while it holds that piece, and the coordinator with it.
+    const later = /: computing (round [12] trial \d+ \w+) of /;
+    const { w1, w2, killed } = await Promise.race(workers.map(async (w, i) => ({ w1: w, w2: workers[1 - i], killed: (await w.waitFor(later, 60_000, 'a round-1 or round-2 piece'))[1] })));
     w1.kill('SIGKILL');
     c1.kill('SIGKILL');
     await Promise.all([w1.exited, c1.exited]);
