@@ -1,11 +1,11 @@
 /**
  * Pieces across processes on a real Redis (issue 13, must show): a coordinator and two
- * `lth worker` processes on a 3-round, 2-trial config. One worker is SIGKILLed while it
- * computes a piece and the coordinator is SIGKILLed with it; nothing is restarted but the
- * coordinator. The piece comes back to the other worker once its lock lapses, the restarted
- * coordinator resumes from the run directory and the queue, no piece is computed twice (but
- * the killed one), and the final summary equals `lth run --workers 1` on the same config.
- * `lth status` shows the run part way and at the end.
+ * `lth worker` processes on a 3-round, 2-trial config. The coordinator is SIGKILLed mid-run and
+ * started again: it resumes from the run directory and the queue. Then one worker is SIGKILLed
+ * while it computes a piece, and nothing is restarted: the piece comes back to the other
+ * worker once its lock lapses. No piece is computed twice (but the killed one), and the final
+ * summary equals `lth run --workers 1` on the same config. `lth status` shows the run part
+ * way and at the end.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -50,7 +50,7 @@ if (haveRedis('queue.test')) {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('a worker and the coordinator killed mid-run: the other worker finishes, the restarted coordinator resumes, the summary is that of lth run --workers 1', async () => {
+  test('the coordinator killed and restarted resumes; a worker killed mid-piece, restarting nothing, leaves it to the other; the summary is that of lth run --workers 1', async () => {
     const url = redis!.url;
     const file = join(tmp, 'config.json');
     writeFileSync(file, JSON.stringify(raw));
@@ -61,22 +61,26 @@ if (haveRedis('queue.test')) {
     for await (const _ of runExperiment(resolveConfig(raw), ref));
     await Promise.all(workers.map((w) => w.waitFor(/taking pieces/)));
 
+    // The coordinator, killed once a round-0 piece is done (a worker computes a later round's
+    // piece), then started again: the workers go on with what it queued meanwhile.
     const c1 = lth(['run', file, '--queue', url, '--out', dir]);
-    // A round-0 piece is done once a worker computes a later round's piece: kill that worker
-    // then, while it holds that piece, and the coordinator with it.
-    const later = /: computing (round [12] trial \d+ \w+) of /;
-    const { w1, w2, killed } = await Promise.race(workers.map(async (w, i) => ({ w1: w, w2: workers[1 - i], killed: (await w.waitFor(later, 60_000, 'a round-1 or round-2 piece'))[1] })));
-    w1.kill('SIGKILL');
+    await Promise.race(workers.map((w) => w.waitFor(/: computing round [12] /, 60_000, 'a round-1 or round-2 piece')));
     c1.kill('SIGKILL');
-    await Promise.all([w1.exited, c1.exited]);
-
+    await c1.exited;
     const mid = await status(url, dir);
     assert.is(mid.code, 0, mid.stderr);
     const counts = mid.stdout.match(/: 10 pieces: (\d+) done, 0 diverged, (\d+) active, (\d+) waiting, 0 failed, 0 blocked, (\d+) not queued yet/);
     assert.ok(counts, mid.stdout);
     assert.ok(Number(counts![1]) >= 1 && Number(counts![1]) < 10, `done part way: ${mid.stdout}`);
-
+    const seen = workers.map((w) => w.output.length);
     const c2 = lth(['run', file, '--queue', url, '--out', dir]);
+
+    // A worker killed while it holds a piece, the restarted coordinator running; nothing is
+    // restarted after this: the other worker takes the piece up once its lock lapses.
+    const { w1, w2, killed } = await Promise.race(workers.map(async (w, i) => ({ w1: w, w2: workers[1 - i], killed: (await w.waitFor(/: computing (round \d+ trial \d+ \w+) of /, 60_000, 'a piece after the restart', seen[i]))[1] })));
+    w1.kill('SIGKILL');
+    await w1.exited;
+
     assert.is(await c2.exit(), 0, c2.output);
     assert.match(c2.output, /resuming .*: \d+ of 10 pieces already done/);
     assert.is(noWall(readFileSync(join(dir, 'summary.json'), 'utf8')), noWall(readFileSync(join(ref, 'summary.json'), 'utf8')));
