@@ -17,5 +17,6 @@ export * from './sparse_grad';
 export * from './sparse_layout';
 export * from './sparse_conv';
 export * from './sparse_conv_grad';
+export * from './gemv';
 
 export { heapBase, threadAreaBytes, threadAreas } from './heap';

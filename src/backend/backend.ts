@@ -151,6 +151,13 @@ export interface CoreOps {
 
   /** C = op(A)·op(B) (+ C when accumulate). */
   gemm(layout: GemmLayout, m: number, n: number, k: number, a: Buf, b: Buf, c: Buf, accumulate: boolean): void;
+  /**
+   * The small-batch path (one row, weights packed once): packs row-major w [rows, cols] into
+   * `packed` (gemvPackedSize(rows, cols) floats; the layout of gemv-layout.ts).
+   */
+  gemvPack(w: Buf, rows: number, cols: number, packed: Buf): void;
+  /** y[rows] = W·x[cols] + bias, then ReLU when relu, with W as gemvPack packed it (y must not alias x). */
+  gemv(packed: Buf, rows: number, cols: number, x: Buf, bias: Buf, relu: boolean, y: Buf): void;
   /** y[m,n] = x[m,n] + bias[n], then ReLU when relu (y may be x). */
   biasAct(x: Buf, bias: Buf, y: Buf, m: number, n: number, relu: boolean): void;
   /** db[n] (+)= sum over rows of dy[m,n]. */
@@ -269,7 +276,7 @@ export const familyMethods: { readonly [F in keyof Families]: Readonly<Record<ke
   },
   core: {
     fill: true, copy: true, axpy: true, scale: true, mul: true, add: true, relu: true, reluBackward: true, sum: true,
-    sumSquares: true, gemm: true, biasAct: true, colSum: true, softmaxXent: true, countCorrect: true, adam: true, sgd: true,
+    sumSquares: true, gemm: true, gemvPack: true, gemv: true, biasAct: true, colSum: true, softmaxXent: true, countCorrect: true, adam: true, sgd: true,
   },
   conv: {
     conv2d: true, conv2dBackwardData: true, conv2dBackwardWeights: true, channelBiasAct: true, channelSum: true,

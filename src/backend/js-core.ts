@@ -3,6 +3,7 @@
  * steps, each written in the most obviously-correct way with float64 accumulation.
  */
 import type { AdamArgs, Buf, CoreOps, GemmLayout, SgdArgs } from './backend.ts';
+import { gemvPackRef, gemvPackedSize, gemvRef } from './gemv-layout.ts';
 import { arr } from './js-memory.ts';
 
 /** Dense math of the js backend. */
@@ -67,6 +68,12 @@ export class JsCore implements CoreOps {
         cs[i * n + j] = accumulate ? cs[i * n + j] + s : s;
       }
     }
+  }
+  gemvPack(w: Buf, rows: number, cols: number, packed: Buf): void {
+    gemvPackRef(arr(w, rows * cols, 'gemvPack w'), rows, cols, arr(packed, gemvPackedSize(rows, cols), 'gemvPack packed'));
+  }
+  gemv(packed: Buf, rows: number, cols: number, x: Buf, bias: Buf, relu: boolean, y: Buf): void {
+    gemvRef(arr(packed, gemvPackedSize(rows, cols), 'gemv packed'), rows, cols, arr(x, cols, 'gemv x'), arr(bias, rows, 'gemv bias'), relu, arr(y, rows, 'gemv y'));
   }
   biasAct(x: Buf, bias: Buf, y: Buf, m: number, n: number, relu: boolean): void {
     const xs = arr(x, m * n, 'biasAct x'), bs = arr(bias, n, 'biasAct bias'), ys = arr(y, m * n, 'biasAct y');

@@ -5,6 +5,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { AdamArgs, Buf, CoreOps, GemmLayout, SgdArgs } from './backend.ts';
+import { GEMV_PANEL, gemvPackedSize } from './gemv-layout.ts';
 import type { TfStore } from './tfjs-memory.ts';
 import type { Tf } from './tfjs-init.ts';
 
@@ -78,6 +79,33 @@ export class TfCoreOps implements CoreOps {
       // tfjs-wasm 4.22 runs transposed matMuls as a plain loop (7x slower here): transpose first
       const prod = tf.matMul(layout === 'tn' ? tf.transpose(A) : A, layout === 'nt' ? tf.transpose(B) : B);
       return accumulate ? tf.add(tf.reshape(this.s.in(c, m * n, ''), [m, n]), prod) : prod;
+    });
+  }
+  gemvPack(w: Buf, rows: number, cols: number, packed: Buf): void {
+    const tf = this.tf;
+    const size = gemvPackedSize(rows, cols);
+    this.s.buf(w, rows * cols, 'gemvPack w');
+    this.s.buf(packed, size, 'gemvPack packed');
+    if (size === 0) return;
+    this.s.set(packed, size, () => {
+      const padded = tf.pad(tf.reshape(this.s.in(w, rows * cols, ''), [rows, cols]), [[0, size / cols - rows], [0, 0]]);
+      return tf.transpose(tf.reshape(padded, [size / cols / GEMV_PANEL, GEMV_PANEL, cols]), [0, 2, 1]);
+    });
+  }
+  gemv(packed: Buf, rows: number, cols: number, x: Buf, bias: Buf, relu: boolean, y: Buf): void {
+    const tf = this.tf;
+    const size = gemvPackedSize(rows, cols);
+    this.s.buf(packed, size, 'gemv packed');
+    this.s.buf(x, cols, 'gemv x');
+    this.s.buf(bias, rows, 'gemv bias');
+    this.s.buf(y, rows, 'gemv y');
+    if (rows === 0) return;
+    this.s.set(y, rows, () => {
+      if (cols === 0) return relu ? this.reluOf(this.s.in(bias, rows, '')) : tf.clone(this.s.in(bias, rows, '')); // an empty sum
+      const panels = tf.transpose(tf.reshape(this.s.in(packed, size, ''), [size / cols / GEMV_PANEL, cols, GEMV_PANEL]), [0, 2, 1]);
+      const w = tf.slice(tf.reshape(panels, [size / cols, cols]), [0, 0], [rows, cols]) as tfjs.Tensor2D;
+      const v = tf.add(tf.reshape(tf.matMul(w, tf.reshape(this.s.in(x, cols, ''), [cols, 1])), [rows]), this.s.in(bias, rows, ''));
+      return relu ? this.reluOf(v) : v;
     });
   }
   biasAct(x: Buf, bias: Buf, y: Buf, m: number, n: number, relu: boolean): void {

@@ -5,6 +5,7 @@
  */
 import type { AdamArgs, Buf, CoreOps, GemmLayout, SgdArgs } from './backend.ts';
 import { need } from './check.ts';
+import { gemvPackedSize } from './gemv-layout.ts';
 import { MIN_ELEMS_PER_THREAD, MIN_FLOPS_PER_THREAD, type Par, ranges } from './threads/split.ts';
 import type { WasmMemory } from './wasm-memory.ts';
 
@@ -21,6 +22,8 @@ export interface CoreKernels {
   gemm_f32_nt(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
   gemm_f32_tn(m: number, n: number, k: number, a: number, b: number, c: number, acc: number): void;
   gemm_f32_part(m: number, n: number, k: number, a: number, ars: number, aps: number, b: number, bps: number, bjs: number, c: number, ldc: number, acc: number): void;
+  gemv_pack_f32(w: number, rows: number, cols: number, packed: number): void;
+  gemv_f32(packed: number, rows: number, cols: number, x: number, bias: number, relu: number, y: number): void;
   fill_f32(y: number, value: number, n: number): void;
   copy_f32(x: number, y: number, n: number): void;
   axpy_f32(a: number, x: number, y: number, n: number): void;
@@ -128,6 +131,18 @@ export class WasmCore implements CoreOps {
       ? ranges(n, parts, 8).map(([j0, j1]) => [m, j1 - j0, k, ap, ars, aps, bp + j0 * bjs, bps, bjs, cp + j0 * 4, ldc, acc])
       : ranges(m, parts, 4).map(([i0, i1]) => [i1 - i0, n, k, ap + i0 * ars, ars, aps, bp, bps, bjs, cp + i0 * ldc, ldc, acc]);
     this.par.run('gemm_f32_part', shares);
+  }
+  gemvPack(w: Buf, rows: number, cols: number, packed: Buf): void {
+    need(w, rows * cols, 'gemvPack w');
+    need(packed, gemvPackedSize(rows, cols), 'gemvPack packed');
+    this.k.gemv_pack_f32(this.mem.p(w), rows, cols, this.mem.p(packed));
+  }
+  gemv(packed: Buf, rows: number, cols: number, x: Buf, bias: Buf, relu: boolean, y: Buf): void {
+    need(packed, gemvPackedSize(rows, cols), 'gemv packed');
+    need(x, cols, 'gemv x');
+    need(bias, rows, 'gemv bias');
+    need(y, rows, 'gemv y');
+    this.k.gemv_f32(this.mem.p(packed), rows, cols, this.mem.p(x), this.mem.p(bias), relu ? 1 : 0, this.mem.p(y));
   }
   biasAct(x: Buf, bias: Buf, y: Buf, m: number, n: number, relu: boolean): void {
     need(x, m * n, 'biasAct x');

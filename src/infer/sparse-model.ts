@@ -5,10 +5,13 @@
  * is one SpMM vectorised over the batch, or for a single row a CSR mat-vec. A layer denser than
  * DENSE_ABOVE (CONV_DENSE_ABOVE for convs) runs the dense kernels instead: there sparse
  * indexing costs more than the zeros it skips (measured crossovers of the kernels on the
- * LeNet and Conv-2 shapes).
+ * LeNet and Conv-2 shapes). A dense linear layer keeps its weight packed once for the
+ * small-batch path (Backend.gemv), which runs a single row; larger batches run GEMM.
+ * `kernels: 'dense'` / `'sparse'` force one path for every weight layer (benchmarks).
  */
 import type { Backend, Buf, CsrIndex } from '../backend/backend.ts';
 import { convGeom, poolGeom } from '../backend/conv-geom.ts';
+import { gemvPackedSize } from '../backend/gemv-layout.ts';
 import { createBackend } from '../backend/index.ts';
 import { featureCount } from '../data/dataset.ts';
 import { type DeviceCsr, csrPattern, freeCsr, uploadCsr } from '../prune/csr.ts';
@@ -22,12 +25,23 @@ export const CONV_DENSE_ABOVE = 0.5;
 // Rows per forward pass in predict(): bounds the memory of large inputs.
 const CHUNK_ROWS = 1000;
 
-// A weight on the backend: CSR always; the dense weight too when it is dense enough.
+/** Which kernels a model's weight layers run: by density ('auto'), or all dense / all sparse. */
+export type ModelKernels = 'auto' | 'dense' | 'sparse';
+
+/** Options of a SparseModel. */
+export interface SparseModelOptions {
+  /** Default 'auto': dense kernels for layers at least DENSE_ABOVE (CONV_DENSE_ABOVE) dense. */
+  kernels?: ModelKernels;
+}
+
+// A weight on the backend: CSR always; the dense weight too when it is dense enough, and for a
+// linear layer its gemv packing (the small-batch path).
 interface DeviceWeight {
   csr: DeviceCsr;
   values: Buf;
   bias: Buf;
   dense: Buf | null;
+  packed: Buf | null;
   rows: number;
   cols: number;
   relu: boolean;
@@ -57,7 +71,10 @@ export class SparseModel {
   private readonly steps: Step[];
   private work: Workspace | null = null;
 
-  constructor(readonly backend: Backend, readonly spec: SparseModelSpec) {
+  readonly kernels: ModelKernels;
+
+  constructor(readonly backend: Backend, readonly spec: SparseModelSpec, opts: SparseModelOptions = {}) {
+    this.kernels = opts.kernels ?? 'auto';
     if (spec.layers.length === 0) throw new UserError('model.lth: no layers');
     const shapes = layerShapes(spec.inputShape, spec.layers);
     this.steps = spec.layers.map((l, i) => ({
@@ -77,11 +94,17 @@ export class SparseModel {
     const bias = b.alloc(rows);
     b.write(bias, l.bias);
     let dense: Buf | null = null;
-    if (l.values.length >= (l.kind === 'conv' ? CONV_DENSE_ABOVE : DENSE_ABOVE) * rows * cols) {
+    let packed: Buf | null = null;
+    const denseEnough = l.values.length >= (l.kind === 'conv' ? CONV_DENSE_ABOVE : DENSE_ABOVE) * rows * cols;
+    if (this.kernels === 'dense' || (this.kernels === 'auto' && denseEnough)) {
       dense = b.alloc(rows * cols);
       b.scatter(values, csr.index, dense, l.values.length);
+      if (l.kind === 'linear') {
+        packed = b.alloc(gemvPackedSize(rows, cols));
+        b.gemvPack(dense, rows, cols, packed);
+      }
     }
-    return { csr, values, bias, dense, rows, cols, relu: l.relu };
+    return { csr, values, bias, dense, packed, rows, cols, relu: l.relu };
   }
 
   /** Features per input row (the product of the input shape). */
@@ -130,7 +153,9 @@ export class SparseModel {
           h = w.xT!;
           featureMajor = true;
         }
-        if (wt!.dense === null || n === 1) {
+        if (n === 1 && wt!.packed !== null) {
+          b.gemv(wt!.packed, wt!.rows, wt!.cols, h, wt!.bias, wt!.relu, out);
+        } else if (wt!.dense === null || n === 1) {
           b.spmm(wt!.csr.csr, wt!.values, n, h, out, false, wt!.bias, wt!.relu);
         } else {
           b.gemm('nn', wt!.rows, n, wt!.cols, wt!.dense, h, out, false);
@@ -195,14 +220,14 @@ export class SparseModel {
     for (const s of this.steps) {
       if (s.weight === null) continue;
       freeCsr(this.backend, s.weight.csr);
-      for (const buf of [s.weight.values, s.weight.bias, s.weight.dense]) if (buf !== null) this.backend.free(buf);
+      for (const buf of [s.weight.values, s.weight.bias, s.weight.dense, s.weight.packed]) if (buf !== null) this.backend.free(buf);
     }
     this.steps.length = 0;
   }
 }
 
 /** Decodes model.lth bytes onto `backend` (a fresh wasm backend when omitted); errors start with `source`, the file's path. */
-export async function loadSparseModel(bytes: Uint8Array, backend?: Backend, source?: string): Promise<SparseModel> {
+export async function loadSparseModel(bytes: Uint8Array, backend?: Backend, source?: string, opts?: SparseModelOptions): Promise<SparseModel> {
   const spec = decodeSparseModel(bytes, source);
-  return new SparseModel(backend ?? (await createBackend('wasm')), spec);
+  return new SparseModel(backend ?? (await createBackend('wasm')), spec, opts);
 }
