@@ -67,7 +67,9 @@ export function queueExecutor(addr: QueueAddress, opts: QueueExecutorOptions = {
     events.on('error', errorLines(addr, log));
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     const watched = new Map<string, Watched>();
-    const report = (e: unknown) => log(`lth: queue ${addr.display}: ${(e as Error).message.split('\n')[0]}`);
+    let closed = false;
+    // A look at a job that failed (Redis gone meanwhile; after close, a look still under way).
+    const report = (e: unknown) => closed || log(`lth: queue ${addr.display}: ${(e as Error).message.split('\n')[0]}`);
 
     // Sends what the job's state says; the store decides whether a completed piece is done.
     const check = async (jobId: string): Promise<void> => {
@@ -167,6 +169,7 @@ export function queueExecutor(addr: QueueAddress, opts: QueueExecutorOptions = {
         return w.run;
       },
       async close() {
+        closed = true;
         clearInterval(timer);
         watched.clear();
         await Promise.allSettled([events.close(), queue.close()]);
