@@ -4,7 +4,7 @@
  * density, forward + backward (dx, dW, db) on the wasm backend: the sparse path (direct
  * convolution over the CSR filter bank's nonzero taps, autograd/ops/sparse-conv.ts and
  * assembly/sparse_conv.ts) against the dense GEMM convolution with the masked weight. Timed like
- * the LeNet rows (fastest call of interleaved bursts, bench/sparse.ts).
+ * the LeNet rows (median of interleaved batches, bench/sparse.ts and bench/timing.ts).
  */
 import { conv2d } from '../src/autograd/ops/conv.ts';
 import { sparseConv2d } from '../src/autograd/ops/sparse-conv.ts';

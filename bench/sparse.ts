@@ -3,9 +3,10 @@
  * rate, as in the paper) and Conv-2 on CIFAR-10-shaped input (every layer at the density):
  * training step (batch 60, Adam) and inference (batch 1 and 60) on lth's sparse path, lth's
  * dense path (GEMM / GEMM convolution with masks) and tfjs-backend-wasm (dense; it has no sparse
- * kernels), with the ideal 1/density beside them. Every timing is the fastest single call over
- * several short interleaved bursts on one backend in one process (the machine is shared and
- * noisy); Conv-2 gets at most 3 rounds, since one dense step takes about half a second.
+ * kernels), with the ideal 1/density beside them. Every engine, tfjs included, is timed with one
+ * statistic (bench/timing.ts: the median over interleaved rounds of batch means; lth's paths
+ * interleaved with each other per density, tfjs's three tasks with each other); Conv-2 gets at
+ * most 3 rounds, since one dense step takes about half a second.
  * JSON rows carry `net: 'lenet300' | 'conv2'`. `--layer` adds the single Conv-2 layer rows of
  * bench/sparse-conv.ts (`net: 'conv2-layer'`); --no-conv skips Conv-2.
  * Runnable alone: `node --import tsx bench/sparse.ts [--json] [--densities 1,0.1] [--no-tfjs] [--no-conv] [--layer]`.
@@ -14,9 +15,10 @@ import { createBackend } from '../src/backend/index.ts';
 import { parse } from '../src/cli/args.ts';
 import { UserError } from '../src/util/errors.ts';
 import { BATCH, type BenchModel, CONV2, LENET, batchPool, benchNet, sparseModelOf } from './sparse-setup.ts';
-import { benchTfjsTrainSteps, initTfjsWasm, makeTfjsLenet } from './peers/tfjs.ts';
+import { initTfjsWasm, makeTfjsLenet } from './peers/tfjs.ts';
 import { makeTfjsConvNet } from './peers/tfjs-convnet.ts';
 import { printConvRows, runConvBench } from './sparse-conv.ts';
+import { interleavedMedianSync } from './timing.ts';
 
 /** The densities the issue asks for (fraction of hidden-layer weights kept). */
 export const SPARSE_BENCH_DENSITIES = [1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01];
@@ -24,7 +26,7 @@ export const SPARSE_BENCH_DENSITIES = [1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01];
 /** Options of runSparseBench. */
 export interface SparseBenchOptions {
   densities?: number[];
-  /** Interleaved bursts per measurement; the fastest call counts (default 15). */
+  /** Interleaved rounds per measurement; the median counts (default 15). */
   rounds?: number;
   /** Measure tfjs-backend-wasm too (default true). */
   tfjs?: boolean;
@@ -60,65 +62,29 @@ export interface SparseBenchRow {
   kernels: Record<string, 'dense' | 'sparse'>;
 }
 
-// Length of one burst of a task; each call in it is timed on its own.
-const BURST_MS = 4;
-
-// The fastest single call of each task over `rounds` interleaved bursts (each about BURST_MS
-// long, calls per burst calibrated on warm-up). On a shared machine a call that was not
-// preempted is the only comparable measurement; every engine is timed the same way.
-function interleaved(tasks: (() => unknown)[], rounds: number): number[] {
-  const calls = tasks.map((t) => {
-    for (let i = 0; i < 3; i++) t(); // warm-up: wasm tier-up, caches
-    const t0 = performance.now();
-    t();
-    return Math.max(1, Math.round(BURST_MS / Math.max(performance.now() - t0, 1e-3)));
-  });
-  const best = tasks.map(() => Infinity);
-  for (let r = 0; r < rounds; r++) {
-    tasks.forEach((t, k) => {
-      for (let i = 0; i < calls[k]; i++) {
-        const t0 = performance.now();
-        t();
-        best[k] = Math.min(best[k], performance.now() - t0);
-      }
-    });
-  }
-  return best;
+// One statistic for every engine (bench/timing.ts): the median over interleaved rounds of each
+// batch's mean time per call.
+function interleaved(tasks: (() => unknown)[], rounds: number, warmup?: number): number[] {
+  return interleavedMedianSync(tasks, { rounds, warmup, warmupMs: warmup === undefined ? undefined : 0 });
 }
 
 /**
- * tfjs-backend-wasm's network (dense): ms per training step and the fastest inference call at
- * batch 1 and 60, timed like ours. LeNet's step is the best mean of up to three half-second runs
- * of the peer's own step loop (a ~30 ms step is long enough for means); Conv-2's the fastest of
- * three steps after a warm-up one (several seconds each).
+ * tfjs-backend-wasm's network (dense): ms per training step and per inference call at batch 1
+ * and 60, with the statistic lth's engines get (the three tasks interleaved). Conv-2's step
+ * takes seconds: one warm-up call each and at most 3 rounds.
  */
 async function tfjsTimings(net: BenchModel, rounds: number, pool: { x: Float32Array; y: Float32Array }[]): Promise<{ train: number; b1: number; b60: number }> {
   const tf = await initTfjsWasm();
   const x = pool[0].x;
   const k = x.length / BATCH;
-  if (net === LENET) {
-    let train = Infinity;
-    for (let r = 0; r < Math.min(rounds, 3); r++) train = Math.min(train, 1000 / (await benchTfjsTrainSteps({ seconds: 0.5 })).stepsPerSecond);
-    const model = makeTfjsLenet(tf, { batch: BATCH, seed: 1 });
-    try {
-      const [b1, b60] = interleaved([() => model.predict(x.subarray(0, k)), () => model.predict(x)], rounds);
-      return { train, b1, b60 };
-    } finally {
-      model.dispose();
-    }
-  }
-  const model = makeTfjsConvNet(tf, { batch: BATCH, seed: 1, inputShape: net.inputShape as [number, number, number], lr: net.lr });
+  const y = new Float32Array(BATCH * 10);
+  pool[0].y.forEach((c, i) => (y[i * 10 + c] = 1));
+  const model = net === LENET
+    ? makeTfjsLenet(tf, { batch: BATCH, seed: 1 })
+    : makeTfjsConvNet(tf, { batch: BATCH, seed: 1, inputShape: net.inputShape as [number, number, number], lr: net.lr });
   try {
-    const y = new Float32Array(BATCH * 10);
-    pool[0].y.forEach((c, i) => (y[i * 10 + c] = 1));
-    model.step(x, y);
-    let train = Infinity;
-    for (let r = 0; r < 3; r++) {
-      const t0 = performance.now();
-      model.step(x, y);
-      train = Math.min(train, performance.now() - t0);
-    }
-    const [b1, b60] = interleaved([() => model.predict(x.subarray(0, k)), () => model.predict(x)], Math.min(rounds, 3));
+    const tasks = [() => model.step(x, y), () => model.predict(x.subarray(0, k)), () => model.predict(x)];
+    const [train, b1, b60] = net === LENET ? interleaved(tasks, rounds) : interleaved(tasks, Math.min(rounds, 3), 1);
     return { train, b1, b60 };
   } finally {
     model.dispose();
@@ -174,7 +140,7 @@ const fmt = (v: number | null, digits = 3): string => (v === null ? '-' : v.toFi
 /** Prints the rows as a table: ms per call and speedups over lth's dense path. */
 export function printSparseRows(rows: SparseBenchRow[], net: BenchModel = LENET): void {
   if (rows.length === 0) return;
-  console.log(`${net.label}, batch ${BATCH}, Adam; ms per call (fastest of interleaved bursts); speedup = lth dense / lth sparse`);
+  console.log(`${net.label}, batch ${BATCH}, Adam; ms per call (median of interleaved batches); speedup = lth dense / lth sparse`);
   console.table(rows.map((r) => ({
     density: r.net === 'lenet300' ? `${(r.density * 100).toFixed(0)}% (out ${(r.outputDensity * 100).toFixed(0)}%)` : `${(r.density * 100).toFixed(0)}%`,
     ideal: `${r.ideal.toFixed(1)}x`,

@@ -68,3 +68,28 @@ export async function interleavedMedian(tasks: Task[], opts: TimingOptions = {})
   }
   return samples.map(median);
 }
+
+/** interleavedMedian for synchronous tasks (a task that returns a promise is an error here). */
+export function interleavedMedianSync(tasks: Task[], opts: TimingOptions = {}): number[] {
+  const rounds = opts.rounds ?? 15;
+  const batchMs = opts.batchMs ?? 5;
+  const sync = (t: Task): Task => () => {
+    if (isPromise(t())) throw new Error('interleavedMedianSync: a task returned a promise; use interleavedMedian');
+  };
+  const calls = tasks.map((t) => {
+    const w0 = performance.now();
+    for (let i = 0; i < (opts.warmup ?? 3) || performance.now() - w0 < (opts.warmupMs ?? 300); i++) sync(t)();
+    const t0 = performance.now();
+    t();
+    return Math.max(1, Math.round(batchMs / Math.max(performance.now() - t0, 1e-3)));
+  });
+  const samples: number[][] = tasks.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    tasks.forEach((t, k) => {
+      const t0 = performance.now();
+      for (let i = 0; i < calls[k]; i++) t();
+      samples[k].push((performance.now() - t0) / calls[k]);
+    });
+  }
+  return samples.map(median);
+}

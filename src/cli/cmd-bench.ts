@@ -23,10 +23,10 @@ const suites: Record<string, { summary: string; run(json: boolean, seconds: numb
     },
   },
   gemm: {
-    summary: 'GEMM GFLOP/s on the LeNet shapes, NN/NT/TN: lth wasm vs tfjs-backend-wasm',
+    summary: 'GEMM GFLOP/s on the LeNet shapes, NN/NT/TN: lth wasm vs tfjs-backend-wasm (its transposed path and its NN route)',
     async run(json, seconds) {
       const { printGemmPeerRows, runGemmPeerBench } = await import('../../bench/gemm-peers.ts');
-      const rows = await runGemmPeerBench({ seconds: seconds / 5 });
+      const rows = await runGemmPeerBench({ seconds: seconds / 3 });
       if (json) console.log(JSON.stringify({ rows }));
       else printGemmPeerRows(rows);
     },
