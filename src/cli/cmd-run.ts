@@ -85,12 +85,13 @@ export const runCommand: Command = {
     const { values, positionals } = parse('run', argv, this.options);
     const cfg = configFromArgs('run', values, positionals);
     const workers = Math.min(intFlag(values, 'workers', defaultWorkers(), 1), values.workers === undefined ? graphWidth(pieceGraph(cfg)) : Infinity);
-    // Pieces side by side share the cores: each network gets max(1, floor(cores / workers)) threads.
-    if (cfg.threads === 0 && workers > 1) cfg.threads = resolveThreads(0, workers);
     // The queue's modules (BullMQ, ioredis) load only when asked for.
     const q = typeof values.queue === 'string' ? await import('../exec/queue-connection.ts') : undefined;
     const queue = typeof values.queue === 'string' ? q?.parseQueueUrl(values.queue) : undefined;
     if (queue !== undefined && values.workers !== undefined) throw new UserError("lth run: --workers and --queue do not go together: with --queue, pieces run on 'lth worker --queue ... --workers N' processes");
+    // Pieces side by side share the cores: each network gets max(1, floor(cores / workers)) threads.
+    // (With a queue, each `lth worker` divides its own machine's cores among its pieces.)
+    if (cfg.threads === 0 && workers > 1 && queue === undefined) cfg.threads = resolveThreads(0, workers);
     const out = typeof values.out === 'string' ? values.out : join('runs', cfg.name);
     const quiet = Boolean(values.json);
     if (queue !== undefined) await q?.probeQueue(queue);

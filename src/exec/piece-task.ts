@@ -31,6 +31,11 @@ export interface PieceTaskOptions {
   onEvent?: (e: RunEvent) => void;
   /** The run's dataset, loaded by the caller (a worker gets it shared from its parent). */
   data?: Dataset;
+  /**
+   * Kernel threads per network when the run's config says 0 (automatic): a host running
+   * several pieces at once gives each its share of the cores (`lth worker --workers N`).
+   */
+  threads?: number;
 }
 
 // Environments built in this process, by config (an env does not depend on the directory).
@@ -53,7 +58,8 @@ export async function runPieceTask(task: PieceTask, opts: PieceTaskOptions = {})
  * serverless handler, piece-handler.ts, calls it with the store it is given).
  */
 export async function runStoredPiece(store: RunStore, id: PieceId, opts: PieceTaskOptions = {}): Promise<PieceResult> {
-  const cfg = taskConfig(store);
+  const saved = taskConfig(store);
+  const cfg = saved.threads === 0 && opts.threads !== undefined ? { ...saved, threads: opts.threads } : saved;
   if (!allPieces(cfg).some((p) => pieceKey(p) === pieceKey(id))) {
     throw new UserError(`piece ${JSON.stringify(id)} is not a piece of the run in ${store.location} (${cfg.pruning.rounds} rounds, ${cfg.trials} trials, branches ${cfg.branches.join(', ')})`);
   }

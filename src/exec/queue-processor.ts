@@ -6,6 +6,7 @@
  * runPieceTask keeps its environment (backend, dataset, network) between them.
  */
 import { hostname } from 'node:os';
+import { workerData } from 'node:worker_threads';
 import type { SandboxedJob } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import type { RunEvent } from '../experiment/branches/context.ts';
@@ -25,6 +26,12 @@ export interface PieceJobResult {
   testAccuracyAtEarlyStop: number;
   wallSeconds: number;
   diverged?: { iteration: number; loss: string };
+}
+
+/** What `lth worker` gives each of its threads. */
+export interface ProcessorData {
+  /** Kernel threads per piece, for configs whose threads is 0 (automatic): this machine's share per piece. */
+  threads: number;
 }
 
 /** How often a running piece reports its iteration (job progress, which the coordinator shows). */
@@ -58,7 +65,7 @@ export default async function processPiece(job: SandboxedJob): Promise<PieceJobR
     }
   };
   try {
-    const r = await runPieceTask({ dir, id }, { onEvent });
+    const r = await runPieceTask({ dir, id }, { onEvent, threads: (workerData as Partial<ProcessorData> | null)?.threads });
     return {
       round: r.round, trial: r.trial, branch: r.branch, computed,
       weightsRemaining: r.weightsRemaining, earlyStopIteration: r.earlyStopIteration, testAccuracyAtEarlyStop: r.testAccuracyAtEarlyStop, wallSeconds: r.wallSeconds,

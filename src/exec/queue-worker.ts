@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { type QueueAddress, errorLines, queueConnection } from './queue-connection.ts';
 import { QUEUE_NAME, parsePieceJob, pieceLabel } from './piece-jobs.ts';
-import type { PieceJobResult } from './queue-processor.ts';
+import { resolveThreads } from '../backend/index.ts';
+import type { PieceJobResult, ProcessorData } from './queue-processor.ts';
 
 /** How a worker runs. */
 export interface PieceWorkerOptions {
@@ -46,6 +47,8 @@ export function startPieceWorker(addr: QueueAddress, opts: PieceWorkerOptions): 
     connection: queueConnection(addr),
     concurrency: opts.concurrency,
     useWorkerThreads: true,
+    // Pieces side by side share this machine's cores (for configs whose threads is 0, automatic).
+    workerThreadsOptions: { workerData: { threads: resolveThreads(0, opts.concurrency) } satisfies ProcessorData },
     lockDuration: opts.lockDuration,
     stalledInterval: opts.stalledInterval,
     maxStalledCount: MAX_STALLED,
