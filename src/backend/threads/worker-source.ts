@@ -3,25 +3,30 @@
  * (run with `eval`) and a browser's Web Worker (a Blob URL), so no bundle needs a worker entry.
  * It instantiates the threads build of the kernel module on the pool's shared memory, moves its
  * GEMM pack areas to its own block (threadAreas), says 'ready', then loops: wait for the
- * control block's sequence number to change (spinning a while first, then Atomics.wait), run
- * its slot's kernel call, count itself done (Atomics.sub + notify). Layout: pool.ts.
+ * control block's sequence number to change (spinning a while first, then Atomics.wait), then
+ * claim shares of the current op one at a time and run them, until none is left (pool.ts).
  */
 
 /** Int32 indices of the control block (pool.ts). */
 export const SEQ = 0;
-export const PENDING = 1;
-export const FAILED = 2;
-export const STOP = 3;
-/** First int32 of thread t's slot: [kernel index (-1: none), argument count]. */
-export const slotInt = (t: number): number => 16 + 2 * t;
+/** The claim word: generation << 16 | next unclaimed share (claimed by compare-and-swap). */
+export const NEXT = 1;
+/** Shares of the current op, and how many are done. */
+export const TOTAL = 2;
+export const DONE = 3;
+/** 0, or 1 + the index of a thread whose share threw. */
+export const FAILED = 4;
+export const STOP = 5;
+/** Int32 index of share s's [kernel index, argument count]. */
+export const shareInt = (s: number): number => 8 + 2 * s;
 /** Most arguments of one kernel call. */
 export const MAX_ARGS = 32;
-/** First float64 of thread t's arguments. */
-export const slotArgs = (t: number, maxThreads: number): number => Math.ceil((16 + 2 * maxThreads) / 2) + t * MAX_ARGS;
-/** Bytes of the control block for `maxThreads` threads. */
-export const controlBytes = (maxThreads: number): number => 8 * (slotArgs(maxThreads, maxThreads) + 1);
-/** Polls of the sequence number before a thread sleeps (a few tens of microseconds). */
-export const SPIN = 20000;
+/** Float64 index of share s's first argument. */
+export const shareArgs = (s: number, maxShares: number): number => Math.ceil((8 + 2 * maxShares) / 2) + s * MAX_ARGS;
+/** Bytes of the control block for `maxShares` shares. */
+export const controlBytes = (maxShares: number): number => 8 * shareArgs(maxShares, maxShares);
+/** Polls of the sequence number before a thread sleeps (some microseconds). */
+export const SPIN = 4000;
 
 /** What a thread is started with (structured-cloneable: the module, memory and control are shared). */
 export interface KernelWorkerInit {
@@ -29,14 +34,16 @@ export interface KernelWorkerInit {
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
   index: number;
-  maxThreads: number;
+  maxShares: number;
   names: string[];
   areas: number;
 }
 
-// The loop, as a function so it is type-checked and testable in-process; its source is what
-// the threads run. It must not close over anything: the constants arrive as `k`.
-function kernelThread(init: KernelWorkerInit, k: { slotInt: number; slotArgs: number; spin: number }, post: (m: string) => void): void {
+// The loop, as a function so that it is type-checked; its source is what the threads run, so it
+// must not close over anything (the constants arrive as `k`). A share is claimed by a CAS on
+// the claim word that carries the op's generation, so a thread that wakes late can never claim
+// a share of a later op it has not seen published, nor one twice.
+function kernelThread(init: KernelWorkerInit, k: { spin: number; argBase: number; maxArgs: number }, post: (m: string) => void): void {
   const exports = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports as Record<string, (...a: number[]) => unknown>;
   exports.threadAreas(init.areas);
   const fns = init.names.map((n) => exports[n]);
@@ -52,20 +59,30 @@ function kernelThread(init: KernelWorkerInit, k: { slotInt: number; slotArgs: nu
       s = Atomics.load(ctl, 0);
     }
     seen = s;
-    if (Atomics.load(ctl, 3) !== 0) return;
-    const fn = ctl[k.slotInt];
-    if (fn >= 0) {
-      const n = ctl[k.slotInt + 1];
+    if (Atomics.load(ctl, 5) !== 0) return;
+    for (;;) {
+      const v = Atomics.load(ctl, 1);
+      const share = v & 0xffff;
+      if (share >= Atomics.load(ctl, 2)) break;
+      if (Atomics.compareExchange(ctl, 1, v, v + 1) !== v) continue;
+      const at = 8 + 2 * share;
+      const n = ctl[at + 1];
       const a = new Array<number>(n);
-      for (let i = 0; i < n; i++) a[i] = args[k.slotArgs + i];
+      const base = k.argBase + share * k.maxArgs;
+      for (let i = 0; i < n; i++) a[i] = args[base + i];
       try {
-        fns[fn](...a);
+        fns[ctl[at]](...a);
       } catch {
-        Atomics.store(ctl, 2, init.index + 1);
+        Atomics.store(ctl, 4, init.index + 1);
       }
+      if (Atomics.add(ctl, 3, 1) + 1 === Atomics.load(ctl, 2)) Atomics.notify(ctl, 3);
     }
-    if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
   }
+}
+
+// The constants object as an expression of the init variable's name.
+function constantsFor(v: string): string {
+  return `{ spin: ${SPIN}, argBase: Math.ceil((8 + 2 * ${v}.maxShares) / 2), maxArgs: ${MAX_ARGS} }`;
 }
 
 /**
@@ -82,9 +99,4 @@ kernelThread(init, ${constantsFor('init')}, (m) => parentPort.postMessage(m));`;
 export function webWorkerSource(): string {
   return `const kernelThread = ${kernelThread.toString()};
 self.onmessage = (e) => { const init = e.data; self.onmessage = null; kernelThread(init, ${constantsFor('init')}, (m) => self.postMessage(m)); };`;
-}
-
-// The constants object as an expression of the init variable's name.
-function constantsFor(v: string): string {
-  return `{ slotInt: 16 + 2 * ${v}.index, slotArgs: Math.ceil((16 + 2 * ${v}.maxThreads) / 2) + ${v}.index * ${MAX_ARGS}, spin: ${SPIN} }`;
 }
