@@ -35,18 +35,23 @@ const suites: Record<string, { summary: string; run(json: boolean, seconds: numb
 
 /** `lth bench <suite>`: runs one benchmark suite. */
 export const benchCommand: Command = {
-  usage: `bench <${Object.keys(suites).join('|')}> [--seconds S] [--json]  |  bench sparse [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv] [--json]  |  bench infer [--densities ...] [--rounds N] [--no-tfjs] [--no-conv] [--json]`,
+  usage: `bench <${Object.keys(suites).join('|')}> [--seconds S] [--json]  |  bench sparse [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv] [--json]  |  bench infer [--densities ...] [--rounds N] [--no-tfjs] [--no-conv] [--json]  |  bench threads [--threads N] [--rounds R] [--thresholds] [--json]`,
   summary: 'benchmarks against tfjs-backend-wasm, side by side in one process',
   options: {
     seconds: { type: 'string', arg: 'S', help: 'measuring time per case in seconds (train, gemm) [default: 1.5]' },
     json: { type: 'boolean', default: false, help: 'print the measurements as JSON' },
   },
-  examples: ['bench train --seconds 3', 'bench sparse --densities 1,0.1,0.02 --rounds 3 --no-tfjs', 'bench infer --json'],
+  examples: ['bench train --seconds 3', 'bench sparse --densities 1,0.1,0.02 --rounds 3 --no-tfjs', 'bench infer --json', 'bench threads --json'],
   async run(argv) {
     if (argv[0] === 'sparse') {
       // the sparse suite has its own flags (densities, rounds)
       const { sparseBenchCommand } = await import('../../bench/sparse.ts');
       return sparseBenchCommand(argv.slice(1));
+    }
+    if (argv[0] === 'threads') {
+      // the kernel pool: 1 thread vs N on the issue-14 rows (its own flags)
+      const { threadsBenchCommand } = await import('../../bench/threads.ts');
+      return threadsBenchCommand(argv.slice(1));
     }
     if (argv[0] === 'infer') {
       // inference: lth sparse / dense vs onnxruntime-web / -node and tfjs-wasm (its own flags)
@@ -56,7 +61,7 @@ export const benchCommand: Command = {
     const { values, positionals } = parse('bench', argv, this.options);
     const name = positionals[0];
     const suite = name !== undefined && Object.hasOwn(suites, name) ? suites[name] : undefined;
-    if (suite === undefined) throw new UserError(`lth bench: expected a suite, one of ${[...Object.keys(suites), 'sparse', 'infer'].join(', ')}; got ${name === undefined ? 'none' : `'${name}'`}`);
+    if (suite === undefined) throw new UserError(`lth bench: expected a suite, one of ${[...Object.keys(suites), 'sparse', 'infer', 'threads'].join(', ')}; got ${name === undefined ? 'none' : `'${name}'`}`);
     await suite.run(Boolean(values.json), numFlag(values, 'seconds', 1.5));
     return 0;
   },

@@ -1,0 +1,26 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CASES, gemmCase, runThreadsBench, thresholdCases } from '../../bench/threads.ts';
+
+test('runThreadsBench: one row per case, { what, threads1, threadsN, speedup } with speedup = threads1 / threadsN', async () => {
+  const r = await runThreadsBench({ threads: 2, rounds: 1, batchMs: 1, cases: [gemmCase('nt', 60, 300, 784), gemmCase('nn', 5, 3, 17)] });
+  assert.is(r.threads, 2);
+  assert.equal(r.rows.map((x) => x.what), ['GEMM 60x784x300 NT', 'GEMM 5x17x3 NN']);
+  for (const x of r.rows) {
+    assert.ok(x.threads1 > 0 && x.threadsN > 0, x.what);
+    assert.ok(Math.abs(x.speedup - x.threads1 / x.threadsN) < 1e-12, x.what);
+  }
+});
+
+test("the issue's rows and the threshold cases", () => {
+  assert.equal(CASES.map((c) => c.what), [
+    'LeNet-300-100 training step (batch 60)',
+    'Conv-2 training step (3x32x32, batch 60)',
+    'GEMM 60x784x300 NT',
+    'LeNet-300-100 evaluation (batch 1000)',
+    'LeNet-300-100 sparse training step (10% density)',
+  ]);
+  assert.ok(thresholdCases().length >= 8);
+});
+
+test.run();
