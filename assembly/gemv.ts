@@ -7,7 +7,7 @@
 // outputs) per panel: no packing per call and no wasted micro-kernel rows, unlike the 4x8 GEMM
 // at m = 1. src/backend/gemv-layout.ts holds the same layout for the other backends.
 
-import { madd } from './simd';
+import { hsum4, madd } from './simd';
 
 const PANEL: i32 = 16;
 
@@ -90,4 +90,82 @@ function epilogue(y: usize, a: v128, b: usize, relu: bool): void {
 @inline
 function lane(a: v128, i: i32): f32 {
   return i === 0 ? f32x4.extract_lane(a, 0) : i === 1 ? f32x4.extract_lane(a, 1) : i === 2 ? f32x4.extract_lane(a, 2) : f32x4.extract_lane(a, 3);
+}
+
+// The trainer's m = 1 GEMMs (one row of activations against an unpacked weight): the backend's
+// gemm routes them here instead of the 4x8 micro-kernel, which would pack all of B per call and
+// fill 1 of its 4 rows.
+
+/** c[j] (+)= sum_p a[p]·b[j, p] for j < n: one row times row-major b [n, k] transposed (gemm NT at m = 1). */
+export function gemv_nt_f32(n: i32, k: i32, a: usize, b: usize, c: usize, acc: bool): void {
+  const k4 = k & ~3;
+  const rowBytes = <usize>k << 2;
+  let j = 0;
+  // four rows of b at a time: four independent f32x4 dot products, one horizontal sum
+  for (; j + 4 <= n; j += 4) {
+    const r0 = b + <usize>j * rowBytes;
+    const r1 = r0 + rowBytes;
+    const r2 = r1 + rowBytes;
+    const r3 = r2 + rowBytes;
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+    let p = 0;
+    for (; p < k4; p += 4) {
+      const o = <usize>p << 2;
+      const x = v128.load(a + o);
+      s0 = madd(s0, v128.load(r0 + o), x);
+      s1 = madd(s1, v128.load(r1 + o), x);
+      s2 = madd(s2, v128.load(r2 + o), x);
+      s3 = madd(s3, v128.load(r3 + o), x);
+    }
+    let v = hsum4(s0, s1, s2, s3);
+    if (p < k) {
+      let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+      for (; p < k; p++) {
+        const o = <usize>p << 2;
+        const x = load<f32>(a + o);
+        t0 += load<f32>(r0 + o) * x;
+        t1 += load<f32>(r1 + o) * x;
+        t2 += load<f32>(r2 + o) * x;
+        t3 += load<f32>(r3 + o) * x;
+      }
+      v = f32x4.add(v, f32x4(t0, t1, t2, t3));
+    }
+    const cp = c + (<usize>j << 2);
+    v128.store(cp, acc ? f32x4.add(v128.load(cp), v) : v);
+  }
+  for (; j < n; j++) {
+    const r = b + <usize>j * rowBytes;
+    let s = f32x4.splat(0);
+    let p = 0;
+    for (; p < k4; p += 4) {
+      const o = <usize>p << 2;
+      s = madd(s, v128.load(r + o), v128.load(a + o));
+    }
+    let t = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+    for (; p < k; p++) t += load<f32>(r + (<usize>p << 2)) * load<f32>(a + (<usize>p << 2));
+    const cp = c + (<usize>j << 2);
+    store<f32>(cp, acc ? load<f32>(cp) + t : t);
+  }
+}
+
+/** c[j] (+)= sum_p a[p]·b[p, j] for j < n: one row times row-major b [k, n] (gemm NN, or TN, at m = 1). */
+export function gemv_nn_f32(n: i32, k: i32, a: usize, b: usize, c: usize, acc: bool): void {
+  if (!acc) memory.fill(c, 0, <usize>n << 2);
+  const n4 = n & ~3;
+  const rowBytes = <usize>n << 2;
+  // c stays in L1 (n is a layer width); each row of b is read once, in order
+  for (let p = 0; p < k; p++) {
+    const r = b + <usize>p * rowBytes;
+    const xs = load<f32>(a + (<usize>p << 2));
+    const x = f32x4.splat(xs);
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(c + o, madd(v128.load(c + o), v128.load(r + o), x));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(c + o, load<f32>(c + o) + load<f32>(r + o) * xs);
+    }
+  }
 }

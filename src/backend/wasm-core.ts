@@ -24,6 +24,8 @@ export interface CoreKernels {
   gemm_f32_part(m: number, n: number, k: number, a: number, ars: number, aps: number, b: number, bps: number, bjs: number, c: number, ldc: number, acc: number): void;
   gemv_pack_f32(w: number, rows: number, cols: number, packed: number): void;
   gemv_f32(packed: number, rows: number, cols: number, x: number, bias: number, relu: number, y: number): void;
+  gemv_nt_f32(n: number, k: number, a: number, b: number, c: number, acc: number): void;
+  gemv_nn_f32(n: number, k: number, a: number, b: number, c: number, acc: number): void;
   fill_f32(y: number, value: number, n: number): void;
   copy_f32(x: number, y: number, n: number): void;
   axpy_f32(a: number, x: number, y: number, n: number): void;
@@ -117,6 +119,12 @@ export class WasmCore implements CoreOps {
     need(b, k * n, `gemm ${layout} b`);
     need(c, m * n, `gemm ${layout} c`);
     const [ap, bp, cp, acc] = [this.mem.p(a), this.mem.p(b), this.mem.p(c), accumulate ? 1 : 0];
+    if (m === 1) {
+      // one row (batch 1): a mat-vec on the unpacked weight (assembly/gemv.ts), not the 4x8 GEMM
+      if (layout === 'nt') this.k.gemv_nt_f32(n, k, ap, bp, cp, acc);
+      else this.k.gemv_nn_f32(n, k, ap, bp, cp, acc);
+      return;
+    }
     const parts = this.par.parts(2 * m * n * k, MIN_FLOPS_PER_THREAD);
     if (parts <= 1) {
       const f = layout === 'nn' ? this.k.gemm_f32_nn : layout === 'nt' ? this.k.gemm_f32_nt : this.k.gemm_f32_tn;

@@ -1,6 +1,7 @@
 // The small-batch path (CoreOps.gemvPack / gemv, assembly/gemv.ts): wasm and tfjs against the
 // js reference at odd sizes (0, 1, 3, 5, 17 and large rows / columns, partial panels), the
-// packed layout identical on every backend, and the js reference against a plain W·x.
+// packed layout identical on every backend, and the js reference against a plain W·x; gemm at
+// m = 1 (routed to the unpacked mat-vecs gemv_nt / gemv_nn on wasm) against js in every layout.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Backend } from '../../src/backend/backend.ts';
@@ -68,6 +69,29 @@ for (const be of candidates) {
     const small = be.alloc(3);
     assert.throws(() => be.gemv(small, 4, 4, small, small, false, small), /gemv/);
     be.free(small);
+  });
+}
+
+for (const be of candidates) {
+  test(`${be.name}: gemm at m = 1 (the trainer's batch-1 mat-vec) equals the js reference, every layout, accumulate or not`, () => {
+    const rng = new Rng(11);
+    for (const layout of ['nn', 'nt', 'tn'] as const) {
+      for (const n of [1, 3, 5, 17, 300]) {
+        for (const k of [0, 1, 3, 5, 17, 784]) {
+          for (const accumulate of [false, true]) {
+            const [a, bm, c0] = [rand(rng, k), rand(rng, k * n), rand(rng, n)];
+            const out = (x: Backend) => {
+              const [ab, bb, cb] = [buf(x, a), buf(x, bm), buf(x, c0)];
+              x.gemm(layout, 1, n, k, ab, bb, cb, accumulate);
+              const r = x.read(cb);
+              for (const t of [ab, bb, cb]) x.free(t);
+              return r;
+            };
+            close(out(be), out(ref), `${be.name} ${layout} 1x${n}x${k} acc=${accumulate}`, 1e-5, 2e-5 * Math.sqrt(k + 1));
+          }
+        }
+      }
+    }
   });
 }
 
