@@ -46,7 +46,7 @@ export const INFER_BATCHES = [1, 60] as const;
 /** Options of runInferBench. */
 export interface InferBenchOptions {
   densities?: number[];
-  /** Interleaved rounds per density (default 15 for LeNet, 5 for Conv-2). */
+  /** Interleaved rounds per density (default 15 for LeNet, 7 for Conv-2). */
   rounds?: number;
   /** Measure tfjs-backend-wasm too (default true). */
   tfjs?: boolean;
@@ -117,7 +117,7 @@ function checkClose(got: Float32Array, want: Float32Array, what: string): void {
 export async function runInferBench(opts: InferBenchOptions = {}, m: BenchModel = LENET): Promise<InferBenchRow[]> {
   const densities = opts.densities ?? INFER_DENSITIES;
   const seed = opts.seed ?? 1;
-  const rounds = opts.rounds ?? (m === LENET ? 15 : 5);
+  const rounds = opts.rounds ?? (m === LENET ? 15 : 7);
   const b = await createBackend('wasm');
   const ort = await ortRuntimes();
   const k = featureCount(m.inputShape);
