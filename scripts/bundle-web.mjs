@@ -39,6 +39,7 @@ export async function buildWeb({ outdir = join(root, 'dist/web'), minify = true 
   });
   copyFileSync(join(root, 'src/web/index.html'), join(outdir, 'index.html'));
   copyFileSync(join(root, 'build/lth.wasm'), join(outdir, 'lth.wasm'));
+  copyFileSync(join(root, 'build/lth-threads.wasm'), join(outdir, 'lth-threads.wasm')); // when the page is cross-origin isolated
   const tfWasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
   for (const f of readdirSync(tfWasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(tfWasmDir, f), join(outdir, f));
   const sizes = {};

