@@ -28,18 +28,32 @@ function windowDot(dy: usize, src: usize, o: u32, rowStep: usize, oh: i32, ow: i
  */
 export function spconv2d_backward_weights_f32(cout: i32, rowPtr: usize, colIdx: usize, x: usize, dy: usize, dv: usize, ws: usize,
   n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, acc: bool): void {
-  if (cout <= 0) return;
+  spconv2d_backward_weights_part_f32(cout, rowPtr, colIdx, x, dy, dv, ws, n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, acc, 0, cout);
+}
+
+/**
+ * The nonzeros of output channels [r0, r1) of spconv2d_backward_weights_f32, bit-identical to
+ * those of the whole (each nonzero's sum over images is not split): a kernel-pool thread's share
+ * (src/backend/threads/). Same workspace layout as the whole; only this block's window offsets
+ * are written.
+ */
+export function spconv2d_backward_weights_part_f32(cout: i32, rowPtr: usize, colIdx: usize, x: usize, dy: usize, dv: usize, ws: usize,
+  n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32, acc: bool,
+  r0: i32, r1: i32): void {
+  if (cout <= 0 || r1 <= r0) return;
   const nnz = load<i32>(rowPtr + (<usize>cout << 2));
-  if (nnz <= 0) return;
+  const j0 = load<i32>(rowPtr + (<usize>r0 << 2));
+  const jn = load<i32>(rowPtr + (<usize>r1 << 2));
+  if (jn <= j0) return;
   if (n <= 0 || oh <= 0 || ow <= 0) {
-    if (!acc) zero_span(dv, nnz);
+    if (!acc) zero_span(dv + (<usize>j0 << 2), jn - j0);
     return;
   }
   const hp = (oh - 1) * sh + kh;
   const wph = phaseWidth(ow, kw, sw);
   const off = ws;
   const xp = ws + aligned(nnz);
-  windowOffsets(colIdx, nnz, kh, kw, sw, hp, wph, off);
+  windowOffsets(colIdx + (<usize>j0 << 2), jn - j0, kh, kw, sw, hp, wph, off + (<usize>j0 << 2));
   const rowStep = (<usize>sh * <usize>(sw * wph)) << 2;
   const ow4 = ow & ~3;
   const xImg = (<usize>c * <usize>h * <usize>w) << 2;
@@ -48,7 +62,7 @@ export function spconv2d_backward_weights_f32(cout: i32, rowPtr: usize, colIdx: 
     padImage(x + <usize>i * xImg, c, h, w, xp, hp, wph, sw, ph, pw);
     const add = acc || i > 0;
     const dyImg = dy + <usize>i * <usize>cout * plane;
-    for (let r = 0; r < cout; r++) {
+    for (let r = r0; r < r1; r++) {
       const dyr = dyImg + <usize>r * plane;
       const j1 = load<i32>(rowPtr + (<usize>(r + 1) << 2));
       let j = load<i32>(rowPtr + (<usize>r << 2));

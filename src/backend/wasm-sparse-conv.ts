@@ -14,7 +14,7 @@
 import type { Buf, ConvGeom, CsrIndex, SparseConvOps } from './backend.ts';
 import { convSizes } from './conv-geom.ts';
 import { checkSparseConv } from './sparse-conv-geom.ts';
-import { MIN_FLOPS_PER_THREAD, type Par, ranges } from './threads/split.ts';
+import { MIN_FLOPS_PER_THREAD, type Par, csrRanges, ranges } from './threads/split.ts';
 import type { WasmMemory } from './wasm-memory.ts';
 
 type I = number;
@@ -26,6 +26,7 @@ export interface SparseConvKernels {
   spconv2d_f32(cout: I, rowPtr: I, colIdx: I, vals: I, x: I, y: I, ws: I, ...rest: [...GeomArgs, acc: I, bias: I, relu: I]): void;
   spconv2d_backward_data_f32(cout: I, rowPtr: I, colIdx: I, vals: I, dy: I, dx: I, ws: I, ...rest: [...GeomArgs, acc: I]): void;
   spconv2d_backward_weights_f32(cout: I, rowPtr: I, colIdx: I, x: I, dy: I, dv: I, ws: I, ...rest: [...GeomArgs, acc: I]): void;
+  spconv2d_backward_weights_part_f32(cout: I, rowPtr: I, colIdx: I, x: I, dy: I, dv: I, ws: I, ...rest: [...GeomArgs, acc: I, r0: I, r1: I]): void;
 }
 
 // Bytes of `n` 4-byte values rounded up to 16, as the kernels lay workspace parts out.
@@ -45,11 +46,13 @@ function dataBytes(g: ConvGeom, nnz: number): number {
 
 /**
  * The sparse convolution family of the wasm backend. On the kernel pool (threads/split.ts), the
- * forward and input-gradient kernels split over images, each share with its own workspace; the
- * weight gradient (a sum over images) stays on one thread.
+ * forward and input-gradient kernels split over images, the weight gradient (a sum over images
+ * per nonzero) over blocks of output channels with about equal nonzeros; each share has its own
+ * workspace.
  */
 export class WasmSparseConv implements SparseConvOps {
-  constructor(private readonly k: SparseConvKernels, private readonly mem: WasmMemory, private readonly par: Par) {}
+  // Every kernel runs through par by its export name; `_kernels` types those exports.
+  constructor(_kernels: SparseConvKernels, private readonly mem: WasmMemory, private readonly par: Par) {}
 
   // Image blocks for an op of 2 * nnz * n * oh * ow flops, and the 64-byte rounded workspace of each.
   private imageBlocks(g: ConvGeom, nnz: number): [number, number][] {
@@ -96,6 +99,11 @@ export class WasmSparseConv implements SparseConvOps {
     const z = convSizes(g);
     const [xp, dyp] = [this.mem.fp(x, z.x, 'sparseConv2dBackwardWeights x'), this.mem.fp(dy, z.y, 'sparseConv2dBackwardWeights dy')];
     const dvp = this.mem.fp(dv, a.nnz, 'sparseConv2dBackwardWeights dv');
-    this.k.spconv2d_backward_weights_f32(a.rows, rowPtr, colIdx, xp, dyp, dvp, this.mem.workspace(paddedBytes(g, a.nnz)), ...geom, acc ? 1 : 0);
+    const parts = this.par.parts(2 * a.nnz * g.n * g.outH * g.outW, MIN_FLOPS_PER_THREAD);
+    const blocks = parts <= 1 ? [[0, a.rows]] : csrRanges(this.mem.i32(), rowPtr >>> 2, a.rows, parts);
+    const wsBytes = Math.ceil(paddedBytes(g, a.nnz) / 64) * 64;
+    const ws = this.mem.workspace(wsBytes * blocks.length);
+    this.par.run('spconv2d_backward_weights_part_f32', blocks.map(([r0, r1], t) => [a.rows, rowPtr, colIdx, xp, dyp, dvp, ws + t * wsBytes,
+      ...geom, acc ? 1 : 0, r0, r1]));
   }
 }

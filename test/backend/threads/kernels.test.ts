@@ -120,7 +120,7 @@ test('pooling and channel bias over planes and images', () => {
   }
 });
 
-test('CSR SpMM and SDDMM over row blocks, sparse convolution over images', () => {
+test('CSR SpMM and SDDMM over row blocks, sparse convolution over images (weight gradient over row blocks)', () => {
   const rng = new Rng(5);
   const shapes: [number, number][] = [[1, 1], [3, 5], [5, 3], [17, 17], [300, 784]];
   for (const [rows, cols] of shapes) {
@@ -142,7 +142,7 @@ test('CSR SpMM and SDDMM over row blocks, sparse convolution over images', () =>
       }
     }
   }
-  for (const g of [convGeom(3, 5, 9, 9, 7, 3), convGeom(4, 16, 12, 12, 16, 3, 2, 1), convGeom(1, 3, 5, 5, 4, 3)]) {
+  for (const g of [convGeom(3, 5, 9, 9, 7, 3), convGeom(4, 16, 12, 12, 16, 3, 2, 1), convGeom(1, 3, 5, 5, 4, 3), convGeom(0, 3, 5, 5, 4, 3), convGeom(2, 3, 1, 1, 17, 1)]) {
     const z = convSizes(g);
     const p = csrFromMask(Uint8Array.from({ length: z.w }, () => (rng.next() < 0.3 ? 1 : 0)), g.cout, g.c * g.kh * g.kw);
     const what = `sparse conv ${g.n}x${g.c}x${g.h}x${g.w} -> ${g.cout}`;
@@ -153,6 +153,9 @@ test('CSR SpMM and SDDMM over row blocks, sparse convolution over images', () =>
     };
     same([rand(rng, p.nnz), rand(rng, z.x), rand(rng, z.y)], (be, [v, x, y]) => run(be, (d) => be.sparseConv2d(d.csr, v, x, y, g, false)), `${what} forward`);
     same([rand(rng, p.nnz), rand(rng, z.y), rand(rng, z.x)], (be, [v, dy, dx]) => run(be, (d) => be.sparseConv2dBackwardData(d.csr, v, dy, dx, g, true)), `${what} data`);
+    for (const acc of [false, true]) {
+      same([rand(rng, z.x), rand(rng, z.y), rand(rng, p.nnz)], (be, [x, dy, dv]) => run(be, (d) => be.sparseConv2dBackwardWeights(d.csr, x, dy, dv, g, acc)), `${what} weights`);
+    }
   }
 });
 
