@@ -35,4 +35,19 @@ const p2 = m2.predict(x, 50);
 out.edgeMatches = p1.every((v, i) => Math.abs(v - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i]))) && p2.every((v, i) => v === p1[i]);
 const labels = data.test.y.subarray(0, 50);
 out.edgeAccuracy = edge.argmax(p1, m1.numClasses).reduce((n, c, i) => n + (c === labels[i] ? 1 : 0), 0) / 50;
+
+// Root: the kernel pool from the package's own lth-threads.wasm gives the one-thread numbers.
+const pooled = await lth.createBackend('wasm', { threads: 2 });
+out.threads = pooled.threads;
+const gemm = (be) => {
+  const [m, n, k] = [61, 300, 257];
+  const [A, B, C] = [be.alloc(m * k), be.alloc(n * k), be.alloc(m * n)];
+  be.write(A, Float32Array.from({ length: m * k }, (_, i) => Math.sin(i)));
+  be.write(B, Float32Array.from({ length: n * k }, (_, i) => Math.cos(i)));
+  be.gemm('nt', m, n, k, A, B, C, false);
+  return be.read(C);
+};
+const [g1, g2] = [gemm(b), gemm(pooled)];
+out.threadsMatch = g1.every((v, i) => Object.is(v, g2[i]));
+pooled.disposeThreads();
 console.log(JSON.stringify(out));

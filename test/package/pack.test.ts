@@ -60,10 +60,10 @@ pack.before(async (ctx) => {
     // checkout is left alone); the declarations and lth.wasm come from `npm run build`.
     const stage = join(ctx.tmp, 'stage');
     mkdirSync(stage);
-    for (const f of ['dist/types', 'build/lth.wasm']) {
+    for (const f of ['dist/types', 'build/lth.wasm', 'build/lth-threads.wasm']) {
       if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run \`npm run build\``);
     }
-    for (const f of ['package.json', 'README.md', 'bin', 'build/lth.wasm', 'dist/types']) cpSync(join(root, f), join(stage, f), { recursive: true });
+    for (const f of ['package.json', 'README.md', 'bin', 'build/lth.wasm', 'build/lth-threads.wasm', 'dist/types']) cpSync(join(root, f), join(stage, f), { recursive: true });
     await buildLib({ outdir: join(stage, 'dist') });
     // --ignore-scripts: `prepare` would build again (from the checkout it does: `npm pack` there builds everything first).
     const p = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', ctx.tmp], { cwd: stage });
@@ -92,9 +92,9 @@ pack.after(async (ctx) => {
   rmSync(ctx.tmp, { recursive: true, force: true });
 });
 
-pack('the tarball holds the bundles, declarations, lth.wasm and bin, and no sources, tests or maps', (ctx) => {
+pack('the tarball holds the bundles, declarations, lth.wasm, lth-threads.wasm and bin, and no sources, tests or maps', (ctx) => {
   if (ctx.setupError) throw ctx.setupError;
-  for (const f of ['bin/lth.js', 'build/lth.wasm', 'dist/cli/main.js', 'dist/node/index.js', 'dist/browser/index.js', 'dist/browser/edge.js', 'dist/types/index.d.ts', 'dist/types/edge.d.ts', 'README.md', 'package.json']) {
+  for (const f of ['bin/lth.js', 'build/lth.wasm', 'build/lth-threads.wasm', 'dist/cli/main.js', 'dist/node/index.js', 'dist/browser/index.js', 'dist/browser/edge.js', 'dist/types/index.d.ts', 'dist/types/edge.d.ts', 'README.md', 'package.json']) {
     assert.ok(ctx.packed.includes(f), `${f} is not in the tarball`);
   }
   assert.equal(ctx.packed.filter((f) => /^(src|test|bench|assembly|scripts)\/|\.map$|^dist\/web\//.test(f)), []);
@@ -110,6 +110,8 @@ pack('plain Node ESM: the root trains and runs IMP, the edge entry predicts the 
   assert.ok(out.density > 0.5 && out.density < 0.75, `two rounds of 20% pruning: ${out.density}`);
   assert.ok(out.edgeMatches, 'the edge entry predicts what the root does, from the default and from given wasm bytes');
   assert.ok(out.edgeAccuracy > 0.5, `edge accuracy ${out.edgeAccuracy}`);
+  assert.is(out.threads, 2, 'the installed package runs the kernel pool (lth-threads.wasm)');
+  assert.ok(out.threadsMatch, 'and its GEMM equals the one-thread GEMM bit for bit');
 });
 
 pack('the installed bin: lth run quick --rounds 1 --iterations 200, lth models, lth --help', async (ctx) => {
