@@ -31,6 +31,8 @@ export interface SparseBenchOptions {
   /** Measure tfjs-backend-wasm too (default true). */
   tfjs?: boolean;
   seed?: number;
+  /** Warm-up time per task in ms (bench/timing.ts; default 300; tests pass 0). */
+  warmupMs?: number;
 }
 
 /** Milliseconds per call on each engine; tfjs is null when not measured. */
@@ -64,8 +66,8 @@ export interface SparseBenchRow {
 
 // One statistic for every engine (bench/timing.ts): the median over interleaved rounds of each
 // batch's mean time per call.
-function interleaved(tasks: (() => unknown)[], rounds: number, warmup?: number): number[] {
-  return interleavedMedianSync(tasks, { rounds, warmup, warmupMs: warmup === undefined ? undefined : 0 });
+function interleaved(tasks: (() => unknown)[], rounds: number, warmup?: number, warmupMs?: number): number[] {
+  return interleavedMedianSync(tasks, { rounds, warmup, warmupMs: warmup === undefined ? warmupMs : 0 });
 }
 
 /**
@@ -105,12 +107,12 @@ export async function runSparseBench(opts: SparseBenchOptions = {}, net: BenchMo
     const forced = benchNet(b, density, 'sparse', pool, seed, net);
     const auto = benchNet(b, density, 'auto', pool, seed, net);
     const masks = dense.masks;
-    const [denseMs, forcedMs, autoMs] = interleaved([dense.step, forced.step, auto.step], rounds);
+    const [denseMs, forcedMs, autoMs] = interleaved([dense.step, forced.step, auto.step], rounds, undefined, opts.warmupMs);
     const sm = sparseModelOf(b, dense);
     const x = pool[0].x;
     const [d1, s1, d60, s60] = interleaved([
       () => dense.predictDense(x, 1), () => sm.predict(x, 1), () => dense.predictDense(x, BATCH), () => sm.predict(x, BATCH),
-    ], rounds);
+    ], rounds, undefined, opts.warmupMs);
     const nnz = Object.values(masks).reduce((s, m) => s + m.reduce((a, v) => a + v, 0), 0);
     const total = Object.values(masks).reduce((s, m) => s + m.length, 0);
     const prunable = Object.keys(masks).length;

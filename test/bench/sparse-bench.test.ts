@@ -7,7 +7,7 @@ import { CONV2 } from '../../bench/sparse-setup.ts';
 import { runConvBench } from '../../bench/sparse-conv.ts';
 
 test('runSparseBench: one row per density with times, speedups, the ideal and the kernel choices', async () => {
-  const rows = await runSparseBench({ densities: [0.05], rounds: 1, tfjs: false });
+  const rows = await runSparseBench({ densities: [0.05], rounds: 1, tfjs: false, warmupMs: 0 });
   assert.is(rows.length, 1);
   const r = rows[0];
   assert.is(r.density, 0.05);
@@ -24,7 +24,7 @@ test('runSparseBench: one row per density with times, speedups, the ideal and th
 });
 
 test('runSparseBench on Conv-2 (small images): every layer at the density, conv layers in the kernel choices', async () => {
-  const rows = await runSparseBench({ densities: [0.1], rounds: 1, tfjs: false }, { ...CONV2, inputShape: [3, 8, 8] });
+  const rows = await runSparseBench({ densities: [0.1], rounds: 1, tfjs: false, warmupMs: 0 }, { ...CONV2, inputShape: [3, 8, 8] });
   const r = rows[0];
   assert.equal([r.net, r.density, r.outputDensity], ['conv2', 0.1, 0.1]);
   assert.ok(Math.abs(r.overallDensity - 0.1) < 0.01 && Math.abs(r.ideal - 1 / r.overallDensity) < 1e-9);
