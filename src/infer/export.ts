@@ -48,7 +48,7 @@ export function modelLayers(model: Module, modelName: string): LayerPlan[] {
   const out: LayerPlan[] = [];
   let pools = 0;
   const unsupported = (what: string): never => {
-    throw new UserError(`cannot export model '${modelName}': ${what}; model.lth holds MLPs and plain conv nets (Linear, Conv2d, BatchNorm2d, ReLU, MaxPool2d, GlobalAvgPool, Flatten, Dropout)`);
+    throw new UserError(`cannot export model '${modelName}': ${what}; lth export (model.lth and ONNX) holds MLPs and plain conv nets (Linear, Conv2d, BatchNorm2d, ReLU, MaxPool2d, GlobalAvgPool, Flatten, Dropout), not residual blocks`);
   };
   const walk = (m: Module): void => {
     const last = out[out.length - 1];
