@@ -29,7 +29,15 @@ export function channel_bias_act_f32(x: usize, bias: usize, y: usize, n: i32, c:
 
 /** db[ci] (+)= sum over images and pixels of dy[i, ci, :]; accumulate into db when acc. */
 export function channel_sum_f32(dy: usize, db: usize, n: i32, c: i32, plane: i32, acc: bool): void {
-  for (let ci = 0; ci < c; ci++) {
+  channel_sum_part_f32(dy, db, n, c, plane, acc, 0, c);
+}
+
+/**
+ * Channels [c0, c1) of channel_sum_f32, each the same sum as in the whole: a kernel-pool
+ * thread's share (src/backend/threads/).
+ */
+export function channel_sum_part_f32(dy: usize, db: usize, n: i32, c: i32, plane: i32, acc: bool, c0: i32, c1: i32): void {
+  for (let ci = c0; ci < c1; ci++) {
     // f64 across planes: a channel of a batch sums up to ~60K values.
     let s: f64 = 0;
     for (let i = 0; i < n; i++) {

@@ -24,6 +24,7 @@ export interface ConvKernels {
   conv2d_backward_weights_part_f32(...args: [...ConvArgs, acc: I, transposed: I, ci0: I, ci1: I, co0: I, co1: I]): void;
   channel_bias_act_f32(x: I, bias: I, y: I, n: I, c: I, plane: I, relu: I): void;
   channel_sum_f32(dy: I, db: I, n: I, c: I, plane: I, acc: I): void;
+  channel_sum_part_f32(dy: I, db: I, n: I, c: I, plane: I, acc: I, c0: I, c1: I): void;
   maxpool2d_f32: PoolFn;
   maxpool2d_backward_f32(x: I, dy: I, dx: I, nc: I, h: I, w: I, kh: I, kw: I, sh: I, sw: I, ph: I, pw: I, oh: I, ow: I, acc: I): void;
   global_avg_pool_f32(x: I, y: I, nc: I, plane: I): void;
@@ -44,7 +45,7 @@ function win(g: PoolGeom): [I, I, I, I, I, I, I, I] {
  * (threads/split.ts), the forward and input-gradient convolutions split over images, the weight
  * gradient over input channels (or output channels, on the transposed route and when there are
  * fewer input channels than shares), bias and pooling over images or planes; each share gets its
- * own workspace. Channel sums and batch norm (reductions over the batch) stay on one thread.
+ * own workspace; bias gradients over channels. Batch norm and global pooling stay on one thread.
  */
 export class WasmConvOps implements ConvOps, PoolOps {
   constructor(private readonly k: ConvKernels, private readonly mem: WasmMemory, private readonly par: Par) {}
@@ -114,7 +115,10 @@ export class WasmConvOps implements ConvOps, PoolOps {
   channelSum(dy: Buf, db: Buf, n: number, c: number, plane: number, accumulate: boolean): void {
     need(dy, n * c * plane, 'channelSum dy');
     need(db, c, 'channelSum db');
-    this.k.channel_sum_f32(this.mem.p(dy), this.mem.p(db), n, c, plane, accumulate ? 1 : 0);
+    const [dyp, dbp, acc] = [this.mem.p(dy), this.mem.p(db), accumulate ? 1 : 0];
+    // over channels: each channel's sum over images and pixels is not split
+    this.par.run('channel_sum_part_f32', ranges(c, this.par.parts(n * c * plane, MIN_ELEMS_PER_THREAD))
+      .map(([c0, c1]) => [dyp, dbp, n, c, plane, acc, c0, c1]));
   }
   maxPool2d(x: Buf, y: Buf, g: PoolGeom): void {
     checkPoolGeom(g, 'maxPool2d');

@@ -109,7 +109,7 @@ test('convolution: forward and input gradient over images, weight gradient over 
   }
 });
 
-test('pooling and channel bias over planes and images', () => {
+test('pooling, channel bias (over planes and images) and its gradient (over channels)', () => {
   const rng = new Rng(4);
   for (const [n, c, h, w] of [[0, 3, 4, 4], [1, 1, 2, 2], [3, 5, 17, 17], [5, 3, 8, 9]]) {
     const g = poolGeom(n, c, h, w, 2);
@@ -117,6 +117,7 @@ test('pooling and channel bias over planes and images', () => {
     same([rand(rng, z.x), rand(rng, z.y)], (be, [x, y]) => be.maxPool2d(x, y, g), `maxPool2d ${n}x${c}x${h}x${w}`);
     same([rand(rng, z.x), rand(rng, z.y), rand(rng, z.x)], (be, [x, dy, dx]) => be.maxPool2dBackward(x, dy, dx, g, false), `maxPool2dBackward ${n}x${c}x${h}x${w}`);
     same([rand(rng, z.x), rand(rng, c), rand(rng, z.x)], (be, [x, b, y]) => be.channelBiasAct(x, b, y, n, c, h * w, true), `channelBiasAct ${n}x${c}x${h}x${w}`);
+    same([rand(rng, z.x), rand(rng, c)], (be, [dy, db]) => be.channelSum(dy, db, n, c, h * w, true), `channelSum ${n}x${c}x${h}x${w}`);
   }
 });
 
