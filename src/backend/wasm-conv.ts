@@ -35,6 +35,10 @@ export interface ConvKernels {
     n: I, c: I, plane: I, eps: number, batchStats: I, acc: I): void;
 }
 
+// Image shares per thread of the forward and input-gradient convolutions: images cost the same,
+// so more, smaller shares only balance a thread that starts late (the weights are shared).
+const SHARES_PER_THREAD = 3;
+
 /** Window fields of a geometry in kernel argument order. */
 function win(g: PoolGeom): [I, I, I, I, I, I, I, I] {
   return [g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW];
@@ -60,7 +64,7 @@ export class WasmConvOps implements ConvOps, PoolOps {
     const plan = convPlan(g, pass);
     const [accFlag, fused] = [acc ? 1 : 0, plan.fused ? 1 : 0];
     const flops = 2 * g.n * g.cout * g.c * g.kh * g.kw * g.outH * g.outW;
-    const want = this.par.parts(flops, MIN_FLOPS_PER_THREAD);
+    const want = this.par.parts(flops, MIN_FLOPS_PER_THREAD, pass === 'backwardWeights' ? 1 : SHARES_PER_THREAD);
     const wsBytes = Math.ceil(plan.bytes / 64) * 64;
     if (want <= 1) {
       const args: ConvArgs = [a, b, c, this.mem.workspace(plan.bytes), plan.group, g.n, g.c, g.h, g.w, g.cout, ...win(g)];

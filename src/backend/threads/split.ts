@@ -65,12 +65,14 @@ export class Par {
 
   /**
    * Shares for `work` units when each should hold at least `min` (MIN_FLOPS_PER_THREAD or
-   * MIN_ELEMS_PER_THREAD; replaced by the backend's minWork option): 1 when below, or no pool.
+   * MIN_ELEMS_PER_THREAD; replaced by the backend's minWork option): 1 when below, or no pool;
+   * at most `perThread` per thread (more, smaller shares: a thread that starts late, or is
+   * preempted by another process, holds up less of the op, since shares go to whoever is free).
    */
-  parts(work: number, min: number): number {
+  parts(work: number, min: number, perThread = 1): number {
     if (this.pool === null || this.threads <= 1) return 1;
     const least = this.minWork === undefined ? min : min === MIN_ELEMS_PER_THREAD ? this.minWork.elems : this.minWork.flops;
-    return Math.max(1, Math.min(this.threads, Math.floor(work / least)));
+    return Math.max(1, Math.min(this.threads * perThread, Math.floor(work / least)));
   }
 
   /** Runs kernel `name` once per share (shares[0] here, the rest on pool threads), returns when all are done. */
