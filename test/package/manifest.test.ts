@@ -63,11 +63,19 @@ const out = (name: string): string => {
   return f!;
 };
 
-bundles('the bundles import only Node built-ins and dependencies (no dev dependency at run time)', () => {
+bundles('the bundles import only Node built-ins and dependencies (no dev dependency at run time); optional peers only lazily', () => {
   const deps = new Set(Object.keys(pkg.dependencies));
+  // onnxruntime-web/-node: optional peer dependencies, loaded by `lth bench infer` when installed
+  const meta = (pkg as { peerDependenciesMeta?: Record<string, { optional?: boolean }> }).peerDependenciesMeta ?? {};
+  const optionalPeers = new Set(Object.keys(meta).filter((k) => meta[k].optional));
+  assert.ok(optionalPeers.has('onnxruntime-web'), 'onnxruntime-web is an optional peer dependency');
   const pkgName = (spec: string): string => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
   for (const [f, info] of Object.entries(files)) {
     for (const i of info.imports.filter((i) => i.external)) {
+      if (optionalPeers.has(pkgName(i.path))) {
+        assert.is(i.kind, 'dynamic-import', `${f} imports the optional peer '${i.path}' statically; it must be a dynamic import that tolerates its absence`);
+        continue;
+      }
       const ok = i.path.startsWith('node:') || builtinModules.includes(i.path) || deps.has(pkgName(i.path));
       assert.ok(ok, `${f} imports '${i.path}', which is neither a Node built-in nor a dependency`);
     }
