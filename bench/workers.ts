@@ -8,8 +8,9 @@
  *
  *   node --import tsx bench/workers.ts [--workers N] [--repeats K] [--json] -- <lth run arguments>
  *
- * Defaults: the compare preset reduced to 2 rounds of 300 iterations (10 branches, 2 trials,
- * 42 pieces) with forced dense kernels, and N = 2. The summaries of the two sides must be equal
+ * Defaults: the compare preset reduced to 2 rounds of 300 iterations (10 branches, 2 trials)
+ * with forced dense kernels and one kernel thread per piece (so the sides differ only in pieces
+ * run side by side, not in threads per network), and N = 2. The summaries of the two sides must be equal
  * (wall-clock fields aside), or the benchmark fails: speed that changes results is not speed.
  */
 import { spawn } from 'node:child_process';
@@ -61,7 +62,7 @@ const median = (xs: number[]): number => {
 const dash = process.argv.indexOf('--');
 const own = dash < 0 ? process.argv.slice(2) : process.argv.slice(2, dash);
 const { values } = parseArgs({ args: own, options: { workers: { type: 'string', default: '2' }, repeats: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
-const runArgs = dash < 0 ? ['compare', '--rounds', '2', '--iterations', '300', '--kernels', 'dense'] : process.argv.slice(dash + 1);
+const runArgs = dash < 0 ? ['compare', '--rounds', '2', '--iterations', '300', '--kernels', 'dense', '--threads', '1'] : process.argv.slice(dash + 1);
 const n = Number(values.workers);
 const repeats = Number(values.repeats);
 if (!existsSync(join(root, 'dist/cli/main.js'))) throw new Error('bench/workers.ts runs the built CLI: run `npm run build` first');
