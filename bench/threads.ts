@@ -5,13 +5,14 @@
  * same for both sides; speedup is threads1 / threadsN. The machine may be shared: interleaving
  * spreads other load over both sides, but N threads only pay when N cores are free. Rows: LeNet-300-100 and Conv-2 (3x32x32) training steps at batch 60, GEMM 60x784x300
  * NT, LeNet evaluation at batch 1000, and LeNet sparse training at 10% density.
- * `--thresholds` instead times GEMMs and an elementwise op of growing size on 1 and N threads:
- * where N threads first win is the crossover behind src/backend/threads/split.ts's thresholds.
+ * `--thresholds` instead times GEMMs and an elementwise op of growing size on 1 thread and split
+ * over N (every op split, thresholds off): where N threads first win is the crossover behind
+ * src/backend/threads/split.ts's thresholds (work per thread = the op's work / N).
  * `lth bench threads [--threads N] [--rounds R] [--thresholds] [--json]`.
  */
 import type { Backend } from '../src/backend/backend.ts';
 import { createBackend, resolveThreads } from '../src/backend/index.ts';
-import type { WasmBackend } from '../src/backend/wasm.ts';
+import { type WasmBackend, createWasmBackend } from '../src/backend/wasm.ts';
 import { parse } from '../src/cli/args.ts';
 import { UserError } from '../src/util/errors.ts';
 import { Rng } from '../src/util/rng.ts';
@@ -79,8 +80,8 @@ export const CASES: Case[] = [
 /** GEMMs and an elementwise op of growing size: the threshold measurement. */
 export function thresholdCases(): Case[] {
   const cases: Case[] = [];
-  for (const s of [8, 16, 24, 32, 48, 64, 96]) cases.push(gemmCase('nn', s, s, s));
-  for (const n of [4096, 16384, 65536, 262144]) {
+  for (const s of [16, 24, 32, 40, 48, 56, 64, 80, 96, 128]) cases.push(gemmCase('nn', s, s, s));
+  for (const n of [8192, 16384, 32768, 65536, 131072, 262144]) {
     cases.push({
       what: `relu ${n}`,
       setup(b) {
@@ -93,11 +94,12 @@ export function thresholdCases(): Case[] {
 }
 
 /** Runs `cases` on 1 and N threads, interleaved; one row per case. */
-export async function runThreadsBench(opts: { threads?: number; rounds?: number; batchMs?: number; cases?: Case[] } = {}): Promise<ThreadsBenchResult> {
+export async function runThreadsBench(opts: { threads?: number; rounds?: number; batchMs?: number; cases?: Case[]; splitAll?: boolean } = {}): Promise<ThreadsBenchResult> {
   const threads = opts.threads ?? resolveThreads(0);
   const rounds = opts.rounds ?? 15;
   const one = await createBackend('wasm', { threads: 1 });
-  const many = (await createBackend('wasm', { threads })) as WasmBackend;
+  // splitAll (the threshold measurement): every op split, however small
+  const many = opts.splitAll ? await createWasmBackend(undefined, { threads, minWork: { flops: 1, elems: 1 } }) : (await createBackend('wasm', { threads })) as WasmBackend;
   const rows: ThreadsRow[] = [];
   try {
     for (const c of opts.cases ?? CASES) {
@@ -136,6 +138,7 @@ export async function threadsBenchCommand(argv: string[]): Promise<number> {
     threads: count('threads', values.threads),
     rounds: count('rounds', values.rounds),
     cases: values.thresholds ? thresholdCases() : undefined,
+    splitAll: Boolean(values.thresholds),
   });
   if (values.json) console.log(JSON.stringify(r));
   else printThreadsRows(r);
