@@ -9,14 +9,16 @@
 import type { KernelPool } from './pool.ts';
 
 /**
- * Least work per thread worth a share, measured with `lth bench threads --thresholds` (the
- * times of GEMMs and elementwise ops of growing size on 1 and 2 threads; the crossover where
- * two threads first win, on a 2-core Zen 3 under Node 20). Conservative: a share below these
- * loses to one thread, a little above it gains little.
+ * Least work per thread worth a share, from `lth bench threads --thresholds` (1 thread against
+ * 2 with every op split; 2-core Zen 3, Node 20, Dec 2026, machine shared with light load): NN
+ * GEMMs broke even at 32^3 (33 kFLOP per thread, 1.02x) and won from 40^3 (64 kFLOP, 1.17x;
+ * 48^3: 1.33x; 96^3: 1.74x); relu broke even at 16K elements (8K per thread, 1.05x) and won
+ * from 32K (16K per thread, 1.33x). The thresholds sit above the break-even points, where two
+ * threads win by about a third.
  */
-export const MIN_FLOPS_PER_THREAD = 200_000;
+export const MIN_FLOPS_PER_THREAD = 100_000;
 /** Elements per thread below which an elementwise op (memory bound) stays on one thread. */
-export const MIN_ELEMS_PER_THREAD = 32_768;
+export const MIN_ELEMS_PER_THREAD = 16_384;
 
 type Kernel = (...args: number[]) => unknown;
 
