@@ -60,6 +60,10 @@ export function threadSupport(): string | null {
 // Whether a compiled module is the threads build (it imports its memory).
 const importsMemory = (m: WebAssembly.Module): boolean => WebAssembly.Module.imports(m).some((i) => i.kind === 'memory');
 
+// A backend dropped without disposeThreads() stops its pool's threads when it is collected
+// (they hold the shared memory, so they would keep it alive too).
+const reaper = new FinalizationRegistry<KernelPool>((pool) => pool.dispose());
+
 // Pages a threads-build memory starts with: at least the module's declared minimum (asconfig.json).
 const SHARED_INITIAL_PAGES = 16;
 
@@ -95,7 +99,9 @@ export async function createWasmBackend(source?: WasmModuleInput, opts: WasmBack
   const areaBytes = k.threadAreaBytes();
   const pool = await KernelPool.start(want, module, memory, instance.exports as unknown as Record<string, (...a: number[]) => unknown>,
     names, () => mem.allocBlock(areaBytes));
-  return new WasmBackend(k, opts, pool, mem);
+  const backend = new WasmBackend(k, opts, pool, mem);
+  reaper.register(backend, pool);
+  return backend;
 }
 
 /**
