@@ -19,7 +19,7 @@ import { Rng } from '../src/util/rng.ts';
 import { CONV2, LENET, batchPool, benchNet } from './sparse-setup.ts';
 import { interleavedMedian } from './timing.ts';
 
-/** One row: median milliseconds per call on 1 and N threads, and their ratio. */
+/** One row: median milliseconds per call on 1 and N threads, their ratio, and the cores the N side had. */
 export interface ThreadsRow {
   what: string;
   /** Milliseconds per call on one thread. */
@@ -27,6 +27,11 @@ export interface ThreadsRow {
   /** Milliseconds per call on N threads. */
   threadsN: number;
   speedup: number;
+  /**
+   * Cores the N-thread side had: process CPU time / wall time over its calls. Near N, the cores
+   * were free; near 1, another process held them and the row says little.
+   */
+  coresN: number;
 }
 
 export interface ThreadsBenchResult {
@@ -103,8 +108,18 @@ export async function runThreadsBench(opts: { threads?: number; rounds?: number;
   const rows: ThreadsRow[] = [];
   try {
     for (const c of opts.cases ?? CASES) {
-      const [a, b] = await interleavedMedian([c.setup(one), c.setup(many)], { rounds, batchMs: opts.batchMs ?? 20 });
-      rows.push({ what: c.what, threads1: a, threadsN: b, speedup: a / b });
+      const fN = c.setup(many);
+      let [cpu, wall] = [0, 0];
+      const timedN = (): unknown => {
+        const [c0, t0] = [process.cpuUsage(), performance.now()];
+        const r = fN();
+        wall += performance.now() - t0;
+        const d = process.cpuUsage(c0);
+        cpu += (d.user + d.system) / 1000;
+        return r;
+      };
+      const [a, b] = await interleavedMedian([c.setup(one), timedN], { rounds, batchMs: opts.batchMs ?? 20 });
+      rows.push({ what: c.what, threads1: a, threadsN: b, speedup: a / b, coresN: cpu / wall });
       one.resetScratch();
       many.resetScratch();
     }
@@ -117,7 +132,7 @@ export async function runThreadsBench(opts: { threads?: number; rounds?: number;
 /** The rows as a table. */
 export function printThreadsRows(r: ThreadsBenchResult): void {
   console.log(`wasm backend, 1 thread vs ${r.threads} threads; median over ${r.rounds} interleaved rounds of batch means (ms per call)`);
-  console.table(r.rows.map((x) => ({ what: x.what, 'threads 1 (ms)': x.threads1.toFixed(3), [`threads ${r.threads} (ms)`]: x.threadsN.toFixed(3), speedup: `${x.speedup.toFixed(2)}x` })));
+  console.table(r.rows.map((x) => ({ what: x.what, 'threads 1 (ms)': x.threads1.toFixed(3), [`threads ${r.threads} (ms)`]: x.threadsN.toFixed(3), speedup: `${x.speedup.toFixed(2)}x`, [`cores used by ${r.threads} threads`]: x.coresN.toFixed(2) })));
 }
 
 /** `lth bench threads [--threads N] [--rounds R] [--thresholds] [--json]`. */

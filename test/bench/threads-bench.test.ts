@@ -2,13 +2,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CASES, gemmCase, runThreadsBench, thresholdCases } from '../../bench/threads.ts';
 
-test('runThreadsBench: one row per case, { what, threads1, threadsN, speedup } with speedup = threads1 / threadsN', async () => {
+test('runThreadsBench: one row per case, { what, threads1, threadsN, speedup, coresN } with speedup = threads1 / threadsN', async () => {
   const r = await runThreadsBench({ threads: 2, rounds: 1, batchMs: 1, cases: [gemmCase('nt', 60, 300, 784), gemmCase('nn', 5, 3, 17)] });
   assert.is(r.threads, 2);
   assert.equal(r.rows.map((x) => x.what), ['GEMM 60x784x300 NT', 'GEMM 5x17x3 NN']);
   for (const x of r.rows) {
     assert.ok(x.threads1 > 0 && x.threadsN > 0, x.what);
     assert.ok(Math.abs(x.speedup - x.threads1 / x.threadsN) < 1e-12, x.what);
+    assert.ok(x.coresN > 0 && x.coresN < 3, `${x.what}: ${x.coresN} cores`);
   }
 });
 
