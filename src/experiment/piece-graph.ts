@@ -98,6 +98,26 @@ export function blockedBy(graph: readonly PieceNode[], diverged: ReadonlySet<str
 }
 
 /**
+ * Each piece's height: the most pieces on a chain of pieces that build on it, below it (0 for a
+ * piece nothing reads). The ticket chain is the run's critical path; a scheduler with several
+ * slots starts the highest ready piece first (critical path first), so the chain never waits
+ * behind controls that nothing depends on.
+ */
+export function pieceHeights(graph: readonly PieceNode[]): Map<string, number> {
+  const height = new Map<string, number>(graph.map((n) => [n.key, 0]));
+  // Graph order is topological: walking it backwards, a piece's height is final when it is read.
+  for (let i = graph.length - 1; i >= 0; i--) {
+    const n = graph[i];
+    const h = height.get(n.key)! + 1;
+    for (const u of n.needs) {
+      const k = pieceKey(u);
+      if ((height.get(k) ?? 0) < h) height.set(k, h);
+    }
+  }
+  return height;
+}
+
+/**
  * How many pieces of the graph can run side by side: the most pieces at one depth (longest
  * chain of needs above them), which is how many run at once when every piece takes as long.
  * 1 for a single chain (one trial of the ticket alone): more workers would wait.

@@ -1,7 +1,7 @@
 /**
  * The one scheduler every runner uses: it walks the piece graph of a config (piece-graph.ts),
- * starting each ready piece (its needs done, nothing upstream diverged) in graph order while
- * the executor has a free slot. The executor decides where a piece runs: in this thread, one at
+ * starting each ready piece (its needs done, nothing upstream diverged) while the executor has
+ * a free slot: in graph order with one slot, critical path first with several. The executor decides where a piece runs: in this thread, one at
  * a time (inProcess, the sequential runner and the browser), or on worker threads (Node,
  * exec/worker-pool.ts). Pieces compute the same bytes wherever and in whatever order they run,
  * so the summary does not depend on the executor or its number of slots.
@@ -10,7 +10,7 @@ import type { RunEvent } from './branches/context.ts';
 import type { ExperimentConfig } from './config.ts';
 import { CorruptFileError } from './io/corrupt.ts';
 import type { PieceEnv } from './piece-env.ts';
-import { type PieceId, type PieceNode, blockedBy, readyPieces } from './piece-graph.ts';
+import { type PieceId, type PieceNode, blockedBy, pieceHeights, readyPieces } from './piece-graph.ts';
 import { runPiece } from './piece-runner.ts';
 import type { PieceResult } from './pieces.ts';
 import { writeResults } from './results.ts';
@@ -101,9 +101,14 @@ export async function* schedulePieces(cfg: ExperimentConfig, store: RunStore, gr
   const failed = new Set<string>();
   // Whether every piece of `round` is done or cannot run.
   const settled = (round: number) => graph.every((n) => n.id.round !== round || done.has(n.key) || blocked.has(n.key) || failed.has(n.key));
+  // One slot: graph order (round by round, so each round's summary comes as early as it can).
+  // Several: critical path first (the piece with the longest chain below it; ties in graph
+  // order), so the ticket chain keeps running while controls fill the other slots.
+  const height = pieceHeights(graph);
+  const order = (ready: PieceNode[]): PieceNode[] => (executor.slots > 1 ? [...ready].sort((a, b) => height.get(b.key)! - height.get(a.key)!) : ready);
   try {
     for (;;) {
-      for (const node of readyPieces(graph, done, blocked)) {
+      for (const node of order(readyPieces(graph, done, blocked))) {
         if (running.size >= executor.slots) break;
         if (running.has(node.key) || failed.has(node.key)) continue;
         const run = executor.start(node.id);
