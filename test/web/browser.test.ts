@@ -157,10 +157,7 @@ web('runs a 2-round IMP experiment with SNIP and SET on the wasm backend in head
 
   // The same experiment in Node on one thread: the kernel pool splits only over outputs, so the
   // browser's threaded run gives the very same numbers.
-  const cfg = webConfig(settings);
-  const want: PieceResult[] = [];
-  const data = embeddedMnistFor(cfg, await readEmbeddedDigits());
-  for await (const e of runExperiment(cfg, new MemoryStore(), { backend: await createBackend('wasm'), data })) if (e.kind === 'pieceDone') want.push(e.result);
+  const want = await nodeRun(settings);
   assert.is(rows.length, want.length);
   rows.forEach((r, i) => {
     const w = want[i];
@@ -169,6 +166,16 @@ web('runs a 2-round IMP experiment with SNIP and SET on the wasm backend in head
     assert.is(Number(r.earlyStop), w.earlyStopIteration, `${r.round}/${r.branch}: early-stop iteration`);
   });
 });
+
+// The page's experiment (the config the worker derives from the form) run in Node on the wasm
+// kernels, one thread, into a memory store: its piece results in order.
+async function nodeRun(settings: RunSettings): Promise<PieceResult[]> {
+  const cfg = webConfig(settings);
+  const want: PieceResult[] = [];
+  const data = embeddedMnistFor(cfg, await readEmbeddedDigits());
+  for await (const e of runExperiment(cfg, new MemoryStore(), { backend: await createBackend('wasm'), data })) if (e.kind === 'pieceDone') want.push(e.result);
+  return want;
+}
 
 // The WebGL run: LeNet at a quarter width (784-75-25-10), one pruning round, 20 iterations and
 // two evaluations per branch; about 15 s on SwiftShader, most of it compiling shaders.
@@ -193,10 +200,7 @@ web('runs a tiny IMP experiment on tfjs WebGL (software rendering) that matches 
     backend: 'tfjs-webgl', preset: 'quick', branches: ['ticket', 'reinit'], widthMultiplier: 0.25, dataset: 'mnist-embedded',
     rounds: 1, iterations: 20, evaluations: 2, trials: 1, seed: 0,
   };
-  const cfg = webConfig(settings);
-  const want: PieceResult[] = [];
-  const data = embeddedMnistFor(cfg, await readEmbeddedDigits());
-  for await (const e of runExperiment(cfg, new MemoryStore(), { backend: await createBackend('wasm'), data })) if (e.kind === 'pieceDone') want.push(e.result);
+  const want = await nodeRun(settings);
   assert.is(rows.length, want.length);
   rows.forEach((r, i) => {
     const w = want[i];
