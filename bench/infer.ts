@@ -33,7 +33,7 @@ import { UserError } from '../src/util/errors.ts';
 import { Rng } from '../src/util/rng.ts';
 import { initTfjsWasm, makeTfjsLenet } from './peers/tfjs.ts';
 import { makeTfjsConvNet } from './peers/tfjs-convnet.ts';
-import { type BenchModel, CONV2, LENET, benchMasks } from './sparse-setup.ts';
+import { type BenchModel, CONV2, LENET, benchMasks, densityBenchFlags, densityBenchOptions } from './sparse-setup.ts';
 import { type Task, interleavedMedian } from './timing.ts';
 
 type Ort = typeof ortWeb;
@@ -213,17 +213,9 @@ export function printInferRows(rows: InferBenchRow[]): void {
 /** `lth bench infer [--json] [--densities 1,0.1,...] [--rounds N] [--no-conv] [--no-tfjs]`; returns the exit code. */
 export async function inferBenchCommand(argv: string[]): Promise<number> {
   const { values } = parse('bench infer', argv, {
-    json: { type: 'boolean', default: false },
-    densities: { type: 'string' },
-    rounds: { type: 'string' },
-    'no-tfjs': { type: 'boolean', default: false },
-    'no-conv': { type: 'boolean', default: false },
+    ...densityBenchFlags,
   });
-  const densities = values.densities === undefined ? undefined : String(values.densities).split(',').map(Number);
-  if (densities?.some((d) => !(d > 0 && d <= 1))) throw new UserError(`--densities: expected fractions in (0, 1], got '${values.densities}'`);
-  const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
-  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) throw new UserError(`--rounds: expected a positive integer, got '${values.rounds}'`);
-  const opts = { densities, rounds, tfjs: !values['no-tfjs'] };
+  const opts = densityBenchOptions(values);
   const rows = await runInferBench(opts, LENET);
   if (!values['no-conv']) rows.push(...(await runInferBench(opts, CONV2)));
   if (values.json) console.log(JSON.stringify({ rows }));

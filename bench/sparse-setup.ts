@@ -9,6 +9,7 @@ import { Tensor } from '../src/autograd/tensor.ts';
 import type { Backend } from '../src/backend/backend.ts';
 import { featureCount, shapeOnlyDataset } from '../src/data/dataset.ts';
 import { modelLayers, sparseLayers } from '../src/infer/export.ts';
+import { UserError } from '../src/util/errors.ts';
 import { SparseModel } from '../src/infer/sparse-model.ts';
 import { makeOptimizer } from '../src/optim/optimizer.ts';
 import { applyMasks, prunableParams } from '../src/prune/apply.ts';
@@ -141,4 +142,22 @@ export function sparseModelOf(b: Backend, bn: BenchNet): SparseModel {
   const weights = snapshotWeights(b, bn.net.params);
   const layers = sparseLayers(modelLayers(bn.net.model, bn.model.model), weights, bn.masks);
   return new SparseModel(b, { model: bn.model.model, dataset: 'bench', normalize: false, inputShape: bn.model.inputShape, numClasses: 10, layers, info: {} });
+}
+
+/** The flags `lth bench sparse` and `lth bench infer` share (node:util parseArgs options). */
+export const densityBenchFlags = {
+  json: { type: 'boolean', default: false },
+  densities: { type: 'string' },
+  rounds: { type: 'string' },
+  'no-tfjs': { type: 'boolean', default: false },
+  'no-conv': { type: 'boolean', default: false },
+} as const;
+
+/** What those flags ask for, checked: densities in (0, 1], rounds a positive integer. */
+export function densityBenchOptions(values: { densities?: unknown; rounds?: unknown; 'no-tfjs'?: unknown }): { densities?: number[]; rounds?: number; tfjs: boolean } {
+  const densities = values.densities === undefined ? undefined : String(values.densities).split(',').map(Number);
+  if (densities?.some((d) => !(d > 0 && d <= 1))) throw new UserError(`--densities: expected fractions in (0, 1], got '${values.densities}'`);
+  const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) throw new UserError(`--rounds: expected a positive integer, got '${values.rounds}'`);
+  return { densities, rounds, tfjs: !values['no-tfjs'] };
 }

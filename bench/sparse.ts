@@ -13,8 +13,7 @@
  */
 import { createBackend } from '../src/backend/index.ts';
 import { parse } from '../src/cli/args.ts';
-import { UserError } from '../src/util/errors.ts';
-import { BATCH, type BenchModel, CONV2, LENET, batchPool, benchNet, sparseModelOf } from './sparse-setup.ts';
+import { BATCH, type BenchModel, CONV2, LENET, batchPool, benchNet, densityBenchFlags, densityBenchOptions, sparseModelOf } from './sparse-setup.ts';
 import { initTfjsWasm, makeTfjsLenet } from './peers/tfjs.ts';
 import { makeTfjsConvNet } from './peers/tfjs-convnet.ts';
 import { printConvRows, runConvBench } from './sparse-conv.ts';
@@ -164,21 +163,13 @@ export function printSparseRows(rows: SparseBenchRow[], net: BenchModel = LENET)
 /** `lth bench sparse [--json] [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv] [--layer]`; returns the exit code. */
 export async function sparseBenchCommand(argv: string[]): Promise<number> {
   const { values } = parse('bench sparse', argv, {
-    json: { type: 'boolean', default: false },
-    densities: { type: 'string' },
-    rounds: { type: 'string' },
-    'no-tfjs': { type: 'boolean', default: false },
-    'no-conv': { type: 'boolean', default: false },
+    ...densityBenchFlags,
     layer: { type: 'boolean', default: false },
   });
-  const densities = values.densities === undefined ? undefined : String(values.densities).split(',').map(Number);
-  if (densities?.some((d) => !(d > 0 && d <= 1))) throw new UserError(`--densities: expected fractions in (0, 1], got '${values.densities}'`);
-  const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
-  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) throw new UserError(`--rounds: expected a positive integer, got '${values.rounds}'`);
-  const opts = { densities, rounds, tfjs: !values['no-tfjs'] };
+  const opts = densityBenchOptions(values);
   const rows = await runSparseBench(opts, LENET);
   const convRows = values['no-conv'] ? [] : await runSparseBench(opts, CONV2);
-  const layerRows = values.layer ? await runConvBench(densities ?? SPARSE_BENCH_DENSITIES, (tasks) => interleaved(tasks, Math.min(rounds ?? 3, 3))) : [];
+  const layerRows = values.layer ? await runConvBench(opts.densities ?? SPARSE_BENCH_DENSITIES, (tasks) => interleaved(tasks, Math.min(opts.rounds ?? 3, 3))) : [];
   if (values.json) console.log(JSON.stringify({ rows: [...rows, ...convRows, ...layerRows] }));
   else {
     printSparseRows(rows, LENET);

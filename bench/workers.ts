@@ -38,10 +38,8 @@ async function runOnce(args: string[], n: number): Promise<{ sample: Sample; sum
   const out = mkdtempSync(join(tmpdir(), 'lth-bench-workers-'));
   try {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', preload, bin, 'run', ...args, '--out', out, '--workers', String(n), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
+    const child = spawn(process.execPath, ['--import', preload, bin, 'run', ...args, '--out', out, '--workers', String(n), '--json'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     const seconds = (performance.now() - t0) / 1000;
@@ -49,7 +47,6 @@ async function runOnce(args: string[], n: number): Promise<{ sample: Sample; sum
     const rss = /lth-bench-rss (\d+)/.exec(stderr);
     if (rss === null) throw new Error('the RSS preload printed nothing');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    void stdout;
     return { sample: { workers: n, seconds, rssMiB: Number(rss[1]) / 1024 }, summary: JSON.stringify(summary, (k, v) => (/wall|seconds|time/i.test(k) ? undefined : v)) };
   } finally {
     rmSync(out, { recursive: true, force: true });
