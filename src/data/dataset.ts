@@ -6,7 +6,11 @@
  * can be handed to a backend buffer without conversion.
  */
 
-/** One split of a dataset: `n` examples, `x` is n * features row-major, `y` the class index as a float. */
+/**
+ * One split of a dataset: `n` examples, `x` is n * features row-major, `y` the class index as a
+ * float: `labelWidth` labels per example (Dataset.labelWidth, default 1) of which a negative
+ * one (-1) is ignored by the loss and the accuracy (masked-language-model targets).
+ */
 export interface Split {
   x: Float32Array;
   y: Float32Array;
@@ -24,6 +28,29 @@ export interface Dataset {
   test: Split;
   /** One human-readable line: source, split sizes, preprocessing. */
   description: string;
+  /** Labels per example (default 1); more for per-position targets such as masked-token prediction. */
+  labelWidth?: number;
+  /** Set for token data: rows of x are token ids (as floats), what a text model needs to build its embeddings. */
+  text?: TextInfo;
+}
+
+/**
+ * Token data: each row of x holds `seqLen` token ids ([CLS] first, [PAD] = 0 after the end),
+ * then, for masked-language-model data, `maskedPositions` positions (0..seqLen-1) whose
+ * original tokens are the example's labels (-1 pads unused slots).
+ */
+export interface TextInfo {
+  vocabSize: number;
+  seqLen: number;
+  /** Masked-token slots per example (MLM data), 0 for classification. */
+  maskedPositions: number;
+  /** The token strings by id, for reports and decoding (ids 0..4: [PAD] [UNK] [CLS] [SEP] [MASK]). */
+  vocab?: readonly string[];
+}
+
+/** Labels per example of a dataset (1 unless it says otherwise). */
+export function labelWidth(d: Pick<Dataset, 'labelWidth'>): number {
+  return d.labelWidth ?? 1;
 }
 
 /** Number of features in one example of the given shape (the product of its dimensions). */
