@@ -165,10 +165,13 @@ export interface CoreOps {
 
   /**
    * Softmax cross-entropy over rows of logits[m,c] with integer class labels (stored as floats).
-   * Writes dlogits = (softmax - onehot) / m when dlogits is given; returns the mean loss.
+   * A row whose label is negative (-1: an unmasked MLM position) is ignored: with `counted` the
+   * rows whose label is >= 0, returns the mean loss over those (0 when none) and, when dlogits is
+   * given, writes dlogits = (softmax - onehot) / counted on them and 0 on ignored rows. With every
+   * label >= 0 that is the plain mean over m rows. A label >= c or not an integer makes the loss NaN.
    */
   softmaxXent(logits: Buf, labels: Buf, m: number, c: number, dlogits: Buf | null): number;
-  /** Number of rows whose argmax equals the label. */
+  /** Number of rows whose argmax equals the label (rows with a negative label never count). */
   countCorrect(logits: Buf, labels: Buf, m: number, c: number): number;
 
   // optimizers (mask: 1 keeps, 0 prunes; pruned weights stay exactly 0)
@@ -250,6 +253,43 @@ export interface SparseConvOps {
   sparseConv2dBackwardWeights(a: CsrIndex, x: Buf, dy: Buf, dv: Buf, g: ConvGeom, accumulate: boolean): void;
 }
 
+/**
+ * Sequence (transformer) ops. All rows are row-major; ids are token indices stored as floats
+ * (exact below 2^24). Outputs are caller buffers; no allocation.
+ */
+export interface SeqOps {
+  /** out[i, :] = table[ids[i], :] for i < n, rows of `dim` (ids integral in [0, table rows)). */
+  embedGather(table: Buf, ids: Buf, out: Buf, n: number, dim: number): void;
+  /** dTable[ids[i], :] += dOut[i, :] for i < n (always accumulates; repeated ids add up in index order i = 0..n-1). */
+  embedScatterAdd(dOut: Buf, ids: Buf, dTable: Buf, n: number, dim: number): void;
+  /** For each b < batch: C_b = op(A_b)·op(B_b) (+ C_b when accumulate); A_b, B_b, C_b contiguous, consecutive (strides m*k, k*n, m*n); layouts as gemm. */
+  bmm(layout: GemmLayout, batch: number, m: number, n: number, k: number, a: Buf, b: Buf, c: Buf, accumulate: boolean): void;
+  /** y[i, k, j, l] = x[i, j, k, l] for x [d0, d1, d2, d3] (y is [d0, d2, d1, d3]): splits/merges attention heads, patches. */
+  swapAxes12(x: Buf, y: Buf, d0: number, d1: number, d2: number, d3: number): void;
+  /** mask[i] = ids[i] !== 0 ? 1 : 0 (token id 0 is [PAD]). */
+  padMask(ids: Buf, mask: Buf, n: number): void;
+  /**
+   * Attention softmax over x [batch, heads, sq, sk]: y = softmax over the last axis of scale * x, where key
+   * j of sequence b is excluded (probability exactly 0) when keyMask[b * sk + j] === 0. A row whose keys are
+   * all excluded is all zeros. keyMask null: no key is excluded. Numerically stable (max subtracted).
+   */
+  attnSoftmax(x: Buf, keyMask: Buf | null, y: Buf, batch: number, heads: number, sq: number, sk: number, scale: number): void;
+  /** dx (+)= scale * y * (dy - sum_j(dy * y)) per row of `cols` (the softmax gradient; masked entries have y = 0 so get 0). */
+  softmaxBackward(y: Buf, dy: Buf, dx: Buf, rows: number, cols: number, scale: number, accumulate: boolean): void;
+  /** LayerNorm over the last axis: y = gamma * (x - mean) * rstd + beta, rstd = 1/sqrt(var + eps) (biased var); writes mean[rows], rstd[rows]. y may be x. */
+  layerNorm(x: Buf, gamma: Buf, beta: Buf, y: Buf, mean: Buf, rstd: Buf, rows: number, cols: number, eps: number): void;
+  /** Gradients of layerNorm: dx (+)= ..., dgamma (+)= sum_rows dy * xhat, dbeta (+)= sum_rows dy (all three accumulate when accumulate). */
+  layerNormBackward(x: Buf, dy: Buf, mean: Buf, rstd: Buf, gamma: Buf, dx: Buf, dgamma: Buf, dbeta: Buf, rows: number, cols: number, accumulate: boolean): void;
+  /** y = GELU(x), the tanh approximation 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))) (y may be x). */
+  gelu(x: Buf, y: Buf, n: number): void;
+  /** dx (+)= dy * GELU'(x). */
+  geluBackward(x: Buf, dy: Buf, dx: Buf, n: number, accumulate: boolean): void;
+  /** y = tanh(x) (y may be x). */
+  tanh(x: Buf, y: Buf, n: number): void;
+  /** dx (+)= dy * (1 - y^2) for y = tanh(x). */
+  tanhBackward(y: Buf, dy: Buf, dx: Buf, n: number, accumulate: boolean): void;
+}
+
 /** The family objects a backend is composed of (one object may serve several families). */
 export interface Families {
   memory: MemoryOps;
@@ -258,10 +298,11 @@ export interface Families {
   pool: PoolOps;
   sparse: SparseOps;
   sparseConv: SparseConvOps;
+  seq: SeqOps;
 }
 
 /** A backend: its name and every family's ops, composed from family objects (compose.ts). */
-export interface Backend extends MemoryOps, CoreOps, ConvOps, PoolOps, SparseOps, SparseConvOps {
+export interface Backend extends MemoryOps, CoreOps, ConvOps, PoolOps, SparseOps, SparseConvOps, SeqOps {
   readonly name: string;
 }
 
@@ -285,4 +326,8 @@ export const familyMethods: { readonly [F in keyof Families]: Readonly<Record<ke
   pool: { maxPool2d: true, maxPool2dBackward: true, globalAvgPool: true, globalAvgPoolBackward: true },
   sparse: { transpose: true, spmm: true, sddmm: true, biasRowsAct: true, rowSum: true, gather: true, scatter: true },
   sparseConv: { sparseConv2d: true, sparseConv2dBackwardData: true, sparseConv2dBackwardWeights: true },
+  seq: {
+    embedGather: true, embedScatterAdd: true, bmm: true, swapAxes12: true, padMask: true, attnSoftmax: true, softmaxBackward: true,
+    layerNorm: true, layerNormBackward: true, gelu: true, geluBackward: true, tanh: true, tanhBackward: true,
+  },
 };

@@ -11,7 +11,7 @@ import { type WasmSource, resolveWasmSource } from './wasm-source.ts';
 
 export type { WasmSource } from './wasm-source.ts';
 export type { Backend, Buf, GemmLayout, AdamArgs, SgdArgs, ConvGeom, PoolGeom, IntBuf, CsrIndex } from './backend.ts';
-export type { Families, MemoryOps, CoreOps, ConvOps, PoolOps, SparseOps, SparseConvOps } from './backend.ts';
+export type { Families, MemoryOps, CoreOps, ConvOps, PoolOps, SparseOps, SparseConvOps, SeqOps } from './backend.ts';
 
 /** Names accepted by createBackend. */
 export type BackendName = 'wasm' | 'js' | 'tfjs-wasm';

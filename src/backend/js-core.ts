@@ -97,8 +97,15 @@ export class JsCore implements CoreOps {
     const xs = arr(logits, m * c, 'softmaxXent logits'), ls = arr(labels, m, 'softmaxXent labels');
     const ds = dlogits ? arr(dlogits, m * c, 'softmaxXent dlogits') : null;
     if (m <= 0) return 0;
+    // rows with a negative label are ignored: the mean is over the rest
+    let counted = 0;
+    for (let i = 0; i < m; i++) if (!(ls[i] < 0)) counted++;
     let total = 0;
     for (let i = 0; i < m; i++) {
+      if (ls[i] < 0) {
+        if (ds) ds.fill(0, i * c, i * c + c);
+        continue;
+      }
       const row = xs.subarray(i * c, i * c + c);
       let mx = row[0];
       for (let j = 1; j < c; j++) mx = Math.max(mx, row[j]);
@@ -107,9 +114,9 @@ export class JsCore implements CoreOps {
       const label = ls[i];
       const valid = Number.isInteger(label) && label >= 0 && label < c;
       total += valid ? mx + Math.log(s) - row[label] : NaN;
-      if (ds) for (let j = 0; j < c; j++) ds[i * c + j] = (Math.exp(row[j] - mx) / s - (j === label ? 1 : 0)) / m;
+      if (ds) for (let j = 0; j < c; j++) ds[i * c + j] = (Math.exp(row[j] - mx) / s - (j === label ? 1 : 0)) / counted;
     }
-    return total / m;
+    return counted > 0 ? total / counted : 0;
   }
   countCorrect(logits: Buf, labels: Buf, m: number, c: number): number {
     const xs = arr(logits, m * c, 'countCorrect logits'), ls = arr(labels, m, 'countCorrect labels');
@@ -118,7 +125,7 @@ export class JsCore implements CoreOps {
     for (let i = 0; i < m; i++) {
       let arg = 0;
       for (let j = 1; j < c; j++) if (xs[i * c + j] > xs[i * c + arg]) arg = j;
-      if (arg === ls[i]) correct++;
+      if (arg === ls[i]) correct++; // a negative label (ignored row) matches no argmax
     }
     return correct;
   }

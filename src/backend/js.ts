@@ -7,6 +7,7 @@ import { ComposedBackend } from './compose.ts';
 import { JsConvOps } from './js-conv.ts';
 import { JsCore } from './js-core.ts';
 import { JsMemory } from './js-memory.ts';
+import { JsSeqOps } from './js-seq.ts';
 import { JsSparseOps } from './js-sparse.ts';
 import { JsSparseConvOps } from './js-sparse-conv.ts';
 
@@ -14,6 +15,6 @@ import { JsSparseConvOps } from './js-sparse-conv.ts';
 export class JsBackend extends ComposedBackend {
   constructor() {
     const nchw = new JsConvOps(); // convolution and pooling share one stateless object
-    super('js', { memory: new JsMemory(), core: new JsCore(), conv: nchw, pool: nchw, sparse: new JsSparseOps(), sparseConv: new JsSparseConvOps() });
+    super('js', { memory: new JsMemory(), core: new JsCore(), conv: nchw, pool: nchw, sparse: new JsSparseOps(), sparseConv: new JsSparseConvOps(), seq: new JsSeqOps() });
   }
 }

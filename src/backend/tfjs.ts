@@ -7,6 +7,7 @@
  * family objects, one file each (tfjs-<family>.ts).
  */
 import { ComposedBackend } from './compose.ts';
+import { hostSeqOps } from './host-seq.ts';
 import { TfConvOps } from './tfjs-conv.ts';
 import { TfCoreOps } from './tfjs-core.ts';
 import { initTfjsWasm, type Tf } from './tfjs-init.ts';
@@ -30,6 +31,7 @@ export class TfjsBackend extends ComposedBackend {
     const conv = new TfConvOps(s);
     super(`tfjs-${tf.getBackend()}`, {
       memory: s, core: new TfCoreOps(s), conv, pool: new TfPoolOps(s), sparse: new TfSparseOps(s), sparseConv: new TfSparseConvOps(s, conv),
+      seq: hostSeqOps((b) => s.read(b), (b, d) => s.write(b, d)),
     });
   }
 }

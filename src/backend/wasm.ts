@@ -11,6 +11,7 @@ import { KernelPool } from './threads/pool.ts';
 import { Par } from './threads/split.ts';
 import { type ConvKernels, WasmConvOps } from './wasm-conv.ts';
 import { type CoreKernels, WasmCore } from './wasm-core.ts';
+import { hostSeqOps } from './host-seq.ts';
 import { MAX_WASM_BYTES } from './wasm-heap.ts';
 import { type MemoryKernels, WasmMemory } from './wasm-memory.ts';
 import { type SparseKernels, WasmSparse } from './wasm-sparse.ts';
@@ -115,7 +116,8 @@ export class WasmBackend extends ComposedBackend {
     const mem = memory ?? new WasmMemory(k, Math.min(opts.maxMemoryBytes ?? MAX_WASM_BYTES, MAX_WASM_BYTES));
     const par = new Par(pool?.threads ?? 1, pool, k as unknown as Record<string, (...a: number[]) => number>, opts.minWork);
     const nchw = new WasmConvOps(k, mem, par); // convolution and pooling share one object
-    super('wasm', { memory: mem, core: new WasmCore(k, mem, par), conv: nchw, pool: nchw, sparse: new WasmSparse(k, mem, par), sparseConv: new WasmSparseConv(k, mem, par) });
+    super('wasm', { memory: mem, core: new WasmCore(k, mem, par), conv: nchw, pool: nchw, sparse: new WasmSparse(k, mem, par), sparseConv: new WasmSparseConv(k, mem, par),
+      seq: hostSeqOps((b) => mem.read(b), (b, d) => mem.write(b, d)) });
     this.#par = par;
   }
 

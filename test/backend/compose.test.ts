@@ -17,11 +17,11 @@ const contract = Object.values(familyMethods).flatMap((m) => Object.keys(m));
 // A js backend standing in for every family object (it has every family's methods).
 function jsFamilies(): Families {
   const b = new JsBackend();
-  return { memory: b, core: b, conv: b, pool: b, sparse: b, sparseConv: b };
+  return { memory: b, core: b, conv: b, pool: b, sparse: b, sparseConv: b, seq: b };
 }
 
 test('every backend has exactly the contract: its name and each family method, callable unbound', () => {
-  assert.is(new Set(contract).size, 55, 'the families list 55 methods, none twice');
+  assert.is(new Set(contract).size, 68, 'the families list 68 methods, none twice');
   for (const b of backends) {
     assert.equal(Object.keys(b).sort(), ['name', ...contract].sort(), b.name);
     for (const m of contract) assert.type((b as unknown as Record<string, unknown>)[m], 'function', `${b.name}.${m}`);
