@@ -19,7 +19,7 @@ import { Rng } from '../src/util/rng.ts';
 import { CONV2, LENET, batchPool, benchNet } from './sparse-setup.ts';
 import { interleavedMedian } from './timing.ts';
 
-/** One row: median milliseconds per call on 1 and N threads, their ratio, and the cores the N side had. */
+/** One row: median milliseconds per call on 1 and N threads, their ratio, the cores the N side had and how much of its work its pool threads ran. */
 export interface ThreadsRow {
   what: string;
   /** Milliseconds per call on one thread. */
@@ -28,10 +28,16 @@ export interface ThreadsRow {
   threadsN: number;
   speedup: number;
   /**
-   * Cores the N-thread side had: process CPU time / wall time over its calls. Near N, the cores
-   * were free; near 1, another process held them and the row says little.
+   * Cores the N-thread side had: process CPU time / wall time over its timed batches (each a
+   * loop of many calls), spinning included. Near N, the cores were free; near 1, another
+   * process held them (or the op stayed on one thread) and the row says little.
    */
   coresN: number;
+  /**
+   * Of the kernel shares the N side handed to its pool, the fraction its other threads ran (the
+   * caller runs the rest): about (N - 1) / N when the threads keep up; 0 when no op was split.
+   */
+  pooledN: number;
 }
 
 export interface ThreadsBenchResult {
@@ -108,18 +114,18 @@ export async function runThreadsBench(opts: { threads?: number; rounds?: number;
   const rows: ThreadsRow[] = [];
   try {
     for (const c of opts.cases ?? CASES) {
-      const fN = c.setup(many);
       let [cpu, wall] = [0, 0];
-      const timedN = (): unknown => {
-        const [c0, t0] = [process.cpuUsage(), performance.now()];
-        const r = fN();
-        wall += performance.now() - t0;
-        const d = process.cpuUsage(c0);
-        cpu += (d.user + d.system) / 1000;
-        return r;
-      };
-      const [a, b] = await interleavedMedian([c.setup(one), timedN], { rounds, batchMs: opts.batchMs ?? 20 });
-      rows.push({ what: c.what, threads1: a, threadsN: b, speedup: a / b, coresN: cpu / wall });
+      const s0 = many.threadShares();
+      const [a, b] = await interleavedMedian([c.setup(one), c.setup(many)], {
+        rounds,
+        batchMs: opts.batchMs ?? 20,
+        onBatch(k, w, u) {
+          if (k === 1) [wall, cpu] = [wall + w, cpu + u];
+        },
+      });
+      const s1 = many.threadShares();
+      const published = s1.published - s0.published;
+      rows.push({ what: c.what, threads1: a, threadsN: b, speedup: a / b, coresN: cpu / wall, pooledN: published > 0 ? (s1.byThreads - s0.byThreads) / published : 0 });
       one.resetScratch();
       many.resetScratch();
     }
@@ -132,7 +138,7 @@ export async function runThreadsBench(opts: { threads?: number; rounds?: number;
 /** The rows as a table. */
 export function printThreadsRows(r: ThreadsBenchResult): void {
   console.log(`wasm backend, 1 thread vs ${r.threads} threads; median over ${r.rounds} interleaved rounds of batch means (ms per call)`);
-  console.table(r.rows.map((x) => ({ what: x.what, 'threads 1 (ms)': x.threads1.toFixed(3), [`threads ${r.threads} (ms)`]: x.threadsN.toFixed(3), speedup: `${x.speedup.toFixed(2)}x`, [`cores used by ${r.threads} threads`]: x.coresN.toFixed(2) })));
+  console.table(r.rows.map((x) => ({ what: x.what, 'threads 1 (ms)': x.threads1.toFixed(3), [`threads ${r.threads} (ms)`]: x.threadsN.toFixed(3), speedup: `${x.speedup.toFixed(2)}x`, [`cores used by ${r.threads} threads`]: x.coresN.toFixed(2), 'shares on pool threads': x.pooledN.toFixed(2) })));
 }
 
 /** `lth bench threads [--threads N] [--rounds R] [--thresholds] [--json]`. */

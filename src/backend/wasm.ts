@@ -126,6 +126,15 @@ export class WasmBackend extends ComposedBackend {
     return this.#par.threads;
   }
 
+  /**
+   * Shares of split ops handed to the kernel pool so far, and how many of them its other threads
+   * (not the caller) ran: evidence that the threads take part (benchmarks, tests). Zeros
+   * without a pool.
+   */
+  threadShares(): { published: number; byThreads: number } {
+    return this.#par.shareCounts();
+  }
+
   /** Stops the kernel pool's threads, if any; the backend keeps working on one thread. */
   disposeThreads(): void {
     this.#par.dispose();

@@ -10,7 +10,7 @@
  * thread or a worker, never a browser page's main thread (wasm.ts checks, and stays single-threaded).
  */
 import { platform } from '#platform';
-import { DONE, FAILED, NEXT, SEQ, SPIN, STOP, TOTAL, type KernelWorkerInit, MAX_ARGS, controlBytes, shareArgs, shareInt } from './worker-source.ts';
+import { BY_THREADS, DONE, FAILED, NEXT, SEQ, SPIN, STOP, TOTAL, type KernelWorkerInit, MAX_ARGS, controlBytes, shareArgs, shareInt } from './worker-source.ts';
 
 /** A started thread, as the host gives it (platform.startKernelWorker). */
 export interface KernelWorker {
@@ -32,6 +32,7 @@ export class KernelPool {
   private readonly index = new Map<string, number>();
   private gen = 0;
   private disposed = false;
+  private published = 0;
 
   private constructor(readonly threads: number, private readonly workers: KernelWorker[], control: SharedArrayBuffer,
     names: string[], private readonly local: Record<string, Kernel>) {
@@ -86,6 +87,7 @@ export class KernelPool {
       this.args.set(shares[s], shareArgs(s, MAX_SHARES));
     }
     this.gen = (this.gen + 1) & 0x7fff;
+    this.published += shares.length;
     Atomics.store(ctl, FAILED, 0);
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, TOTAL, shares.length);
@@ -109,6 +111,15 @@ export class KernelPool {
     if (err !== undefined) throw err;
     const failed = Atomics.load(ctl, FAILED);
     if (failed !== 0) throw new Error(`kernel pool: ${name} failed on thread ${failed - 1}`);
+  }
+
+  /**
+   * Shares of the ops published to the threads so far, and how many of them the pool threads
+   * (not the caller) ran: a diagnostic (benchmarks, tests) that the threads take part. Ops of one
+   * share, and ops run after dispose(), run on the caller and are not counted.
+   */
+  shareCounts(): { published: number; byThreads: number } {
+    return { published: this.published, byThreads: Atomics.load(this.ctl, BY_THREADS) };
   }
 
   // Waits until `total` shares are done: a short spin, then Atomics.wait.

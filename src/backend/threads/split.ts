@@ -100,6 +100,11 @@ export class Par {
     this.run(name, ranges(n, parts, 16).map(([a, b]) => share(a, b)));
   }
 
+  /** The pool's share counts (KernelPool.shareCounts); zeros without a pool. */
+  shareCounts(): { published: number; byThreads: number } {
+    return this.pool?.shareCounts() ?? { published: 0, byThreads: 0 };
+  }
+
   /** Stops the pool's threads (the backend then runs on one thread). */
   dispose(): void {
     this.pool?.dispose();

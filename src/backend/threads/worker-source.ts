@@ -17,6 +17,8 @@ export const DONE = 3;
 /** 0, or 1 + the index of a thread whose share threw. */
 export const FAILED = 4;
 export const STOP = 5;
+/** Shares the pool threads (not the caller) have run since the pool started (wraps at 2^31). */
+export const BY_THREADS = 6;
 /** Int32 index of share s's [kernel index, argument count]. */
 export const shareInt = (s: number): number => 8 + 2 * s;
 /** Most arguments of one kernel call. */
@@ -75,6 +77,7 @@ function kernelThread(init: KernelWorkerInit, k: { spin: number; argBase: number
       } catch {
         Atomics.store(ctl, 4, init.index + 1);
       }
+      Atomics.add(ctl, 6, 1);
       if (Atomics.add(ctl, 3, 1) + 1 === Atomics.load(ctl, 2)) Atomics.notify(ctl, 3);
     }
   }
