@@ -6,7 +6,10 @@ import { sparseLinear } from '../autograd/ops/sparse-linear.ts';
 import { dropout, relu } from '../autograd/ops/activation.ts';
 import { Module, Parameter, makeParameter } from './module.ts';
 
-/** Fully connected layer y = x·Wᵀ + b, W of shape [out, in]; optionally fused with ReLU. */
+/**
+ * Fully connected layer y = x·Wᵀ + b, W of shape [out, in]; optionally fused with ReLU. Its
+ * weight is prunable unless `prunable` is false (heads and embeddings that pruning leaves alone).
+ */
 export class Linear extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter;
@@ -16,9 +19,10 @@ export class Linear extends Module {
     readonly inFeatures: number,
     readonly outFeatures: number,
     readonly fuseRelu = false,
+    prunable = true,
   ) {
     super();
-    this.weight = makeParameter(b, `${name}.weight`, [outFeatures, inFeatures], { kind: 'glorotNormal', fanIn: inFeatures, fanOut: outFeatures }, true);
+    this.weight = makeParameter(b, `${name}.weight`, [outFeatures, inFeatures], { kind: 'glorotNormal', fanIn: inFeatures, fanOut: outFeatures }, prunable);
     this.bias = makeParameter(b, `${name}.bias`, [outFeatures], { kind: 'zeros' }, false);
   }
   forward(ctx: Ctx, x: Tensor): Tensor {

@@ -4,6 +4,8 @@ import { UserError } from '../util/errors.ts';
 import { Dropout, Linear, Sequential } from './layers.ts';
 import { convModelSpecs } from './conv-models.ts';
 import type { Module } from './module.ts';
+import type { TextInfo } from '../data/dataset.ts';
+import { Bert, DEFAULT_TRANSFORMER, type TransformerShape, Vit } from './transformer.ts';
 
 /** What a model builder gets: the data's shape and the model's knobs. */
 export interface ModelOptions {
@@ -13,6 +15,10 @@ export interface ModelOptions {
   dropout?: number;
   /** Multiplies every hidden width (for CPU-sized variants). */
   widthMultiplier?: number;
+  /** Token data (Dataset.text): what the text models build their embeddings for. */
+  text?: TextInfo;
+  /** The encoder's size (bert, vit); default DEFAULT_TRANSFORMER. */
+  transformer?: TransformerShape;
 }
 
 /** A model family by name. */
@@ -49,6 +55,22 @@ export const models: Record<string, ModelSpec> = {
   conv6: convModelSpecs.conv6,
   vgg19: convModelSpecs.vgg19,
   resnet20: convModelSpecs.resnet20,
+  bert: {
+    description: 'BERT-style encoder (default 4 layers, 4 heads, hidden 128, FFN 512): [CLS] pooler + classifier, or the MLM head on MLM data; Q/K/V/O and FFN matrices prunable (Chen et al. 2020)',
+    dataset: 'spam',
+    build: (b, o) => {
+      if (o.text === undefined) throw new UserError(`model bert needs token data (spam, spam-mlm); got a dataset of input shape [${o.inputShape}]: use model vit for images`);
+      return new Bert(b, o.text, o.numClasses, o.transformer ?? DEFAULT_TRANSFORMER, o.dropout ?? 0);
+    },
+  },
+  vit: {
+    description: 'Vision Transformer: patch embedding, pre-LN encoder (config transformer), mean-pooled patches, linear classifier; Q/K/V/O and FFN matrices prunable',
+    dataset: 'mnist',
+    build: (b, o) => {
+      if (o.text !== undefined) throw new UserError('model vit needs image data (mnist, fashion-mnist, cifar10); got token data: use model bert');
+      return new Vit(b, o.inputShape, o.numClasses, o.transformer ?? DEFAULT_TRANSFORMER, o.dropout ?? 0);
+    },
+  },
 };
 
 /** Looks a model up by name; the error lists the valid names. */

@@ -4,7 +4,7 @@ import { type Ctx, evalCtx, trainCtx } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { AugmentOptions } from '../data/augment.ts';
 import { Batcher, evalBatches } from '../data/batcher.ts';
-import { type Dataset, type Split, featureCount } from '../data/dataset.ts';
+import { type Dataset, type Split, featureCount, labelWidth } from '../data/dataset.ts';
 import type { Module, Parameter } from '../nn/module.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import type { Rng } from '../util/rng.ts';
@@ -24,6 +24,8 @@ export interface EvalRecord {
   valAccuracy: number;
   testLoss: number;
   testAccuracy: number;
+  /** F1 of class 1 on the test split, for two-class data (spam vs ham). */
+  testF1?: number;
 }
 
 /** What a training run needs beyond the model and the data. */
@@ -101,10 +103,17 @@ const PROBE_ROWS = 8;
  * same for every batch size and the loss differs only in summation order.
  */
 export function evaluate(b: Backend, model: Module, split: Split, features: number, numClasses: number, rng: Rng,
-  batchSize = 1000, budgetBytes = EVAL_SCRATCH_BUDGET): { loss: number; accuracy: number } {
+  batchSize = 1000, budgetBytes = EVAL_SCRATCH_BUDGET, opts: EvaluateOptions = {}): Evaluation {
   const ctx = evalCtx(b, rng);
+  const width = opts.labelWidth ?? 1;
+  // F1 of class 1 for two-class data with one label per example (spam vs ham).
+  const wantF1 = numClasses === 2 && width === 1;
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
   let lossSum = 0;
   let correct = 0;
+  let counted = 0;
   let rows = Math.min(batchSize, PROBE_ROWS);
   try {
     for (const batch of evalBatches(split, () => rows)) {
@@ -112,10 +121,26 @@ export function evaluate(b: Backend, model: Module, split: Split, features: numb
       const x = new Tensor([batch.n, features], b.scratch(batch.n * features), false);
       b.write(x.buf, batch.x);
       const logits = inferenceForward(ctx, model, x);
-      const labels = b.scratch(batch.n);
-      b.write(labels, batch.y);
-      lossSum += softmaxCrossEntropy(ctx, logits, labels) * batch.n;
-      correct += b.countCorrect(logits.buf, labels, batch.n, numClasses);
+      const m = batch.n * width;
+      const labels = b.scratch(m);
+      b.write(labels, batch.y.subarray(0, m));
+      let valid = 0;
+      for (let i = 0; i < m; i++) if (batch.y[i] >= 0) valid++;
+      // The loss is the mean over the labels counted (negative ones are ignored).
+      lossSum += softmaxCrossEntropy(ctx, logits, labels) * valid;
+      counted += valid;
+      correct += b.countCorrect(logits.buf, labels, m, numClasses);
+      if (wantF1) {
+        const out = b.read(logits.buf);
+        for (let i = 0; i < batch.n; i++) {
+          const label = batch.y[i];
+          if (label < 0) continue;
+          const pred = out[2 * i + 1] > out[2 * i] ? 1 : 0; // ties to class 0, as countCorrect's first maximum
+          if (pred === 1 && label === 1) tp++;
+          else if (pred === 1) fp++;
+          else if (label === 1) fn++;
+        }
+      }
       // Re-measured after every capped pass: a bigger pass spreads the constant parts thinner.
       if (rows < batchSize) rows = Math.max(1, Math.min(batchSize, Math.floor((budgetBytes * batch.n) / Math.max(1, b.scratchPeak()))));
     }
@@ -125,21 +150,41 @@ export function evaluate(b: Backend, model: Module, split: Split, features: numb
   } finally {
     b.resetScratch();
   }
-  return { loss: split.n > 0 ? lossSum / split.n : NaN, accuracy: split.n > 0 ? correct / split.n : NaN };
+  const res: Evaluation = { loss: counted > 0 ? lossSum / counted : NaN, accuracy: counted > 0 ? correct / counted : NaN };
+  if (wantF1) res.f1 = f1Score(tp, fp, fn);
+  return res;
+}
+
+/** What evaluate() may be told beyond the split: labels per example (Dataset.labelWidth). */
+export interface EvaluateOptions {
+  labelWidth?: number;
+}
+
+/** Mean loss and accuracy over the labels counted; F1 of class 1 for two-class, one-label data. */
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  f1?: number;
+}
+
+/** F1 = 2TP / (2TP + FP + FN); 0 when there is no positive prediction or label (nothing found). */
+export function f1Score(tp: number, fp: number, fn: number): number {
+  const d = 2 * tp + fp + fn;
+  return d === 0 ? 0 : (2 * tp) / d;
 }
 
 /**
  * One optimisation step on a batch (x: n rows of `features`, y: n labels): resets the step
  * arena, runs forward and backward on the tape, updates the parameters. Returns the loss.
  */
-export function trainStep(ctx: Ctx, model: Module, params: Parameter[], opt: Optimizer, xs: Float32Array, ys: Float32Array, n: number, features: number, lr: number): number {
+export function trainStep(ctx: Ctx, model: Module, params: Parameter[], opt: Optimizer, xs: Float32Array, ys: Float32Array, n: number, features: number, lr: number, labelWidth = 1): number {
   const b = ctx.backend;
   b.resetScratch();
   for (const p of params) p.trainable.gradWritten = false;
   const x = new Tensor([n, features], b.scratch(n * features), false);
   b.write(x.buf, xs);
-  const labels = b.scratch(n);
-  b.write(labels, ys);
+  const labels = b.scratch(n * labelWidth);
+  b.write(labels, ys.subarray(0, n * labelWidth));
   const logits = model.forward(ctx, x);
   const loss = softmaxCrossEntropy(ctx, logits, labels);
   ctx.tape!.backward();
@@ -193,6 +238,7 @@ function* trainSteps(
   rng: { data: Rng; dropout: Rng },
 ): Generator<TrainEvent, Omit<TrainResult, 'kernels'>> {
   const features = featureCount(data.inputShape);
+  const width = labelWidth(data);
   const aug = opts.augment;
   const batcher = new Batcher(data.train, opts.batchSize, rng.data, aug && ((aug.crop ?? 0) > 0 || aug.flip) ? { augment: { ...aug, shape: data.inputShape } } : {});
   const ctx = trainCtx(b, rng.dropout);
@@ -208,10 +254,12 @@ function* trainSteps(
   let last = start;
   const evaluateAt = (it: number): EvalRecord => {
     const e0 = performance.now();
-    const val = evaluate(b, model, data.val, features, data.numClasses, rng.dropout, opts.evalBatchSize);
-    const test = evaluate(b, model, data.test, features, data.numClasses, rng.dropout, opts.evalBatchSize);
+    const evalOpts = { labelWidth: width };
+    const val = evaluate(b, model, data.val, features, data.numClasses, rng.dropout, opts.evalBatchSize, EVAL_SCRATCH_BUDGET, evalOpts);
+    const test = evaluate(b, model, data.test, features, data.numClasses, rng.dropout, opts.evalBatchSize, EVAL_SCRATCH_BUDGET, evalOpts);
     evalMs += performance.now() - e0;
     const record: EvalRecord = { iteration: it, trainLoss: lossSum / lossCount, valLoss: val.loss, valAccuracy: val.accuracy, testLoss: test.loss, testAccuracy: test.accuracy };
+    if (test.f1 !== undefined) record.testF1 = test.f1;
     lossSum = 0;
     lossCount = 0;
     evals.push(record);
@@ -222,7 +270,7 @@ function* trainSteps(
   if (wanted.has(start)) snapshots.set(start, snapshotWeights(b, params));
   for (let it = start + 1; it <= opts.iterations; it++) {
     const batch = batcher.next();
-    const loss = trainStep(ctx, model, params, opt, batch.x, batch.y, batch.n, features, opts.lr(it));
+    const loss = trainStep(ctx, model, params, opt, batch.x, batch.y, batch.n, features, opts.lr(it), width);
     last = it;
     lossSum += loss;
     lossCount++;

@@ -10,7 +10,16 @@ import { Tensor, gradTarget, sizeOf } from '../tensor.ts';
 export function reshape(ctx: Ctx, x: Tensor, shape: readonly number[]): Tensor {
   const n = x.shape[0];
   if (n * sizeOf(shape) !== x.size) throw new Error(`reshape: [${x.shape}] does not have the size of [${n}, ${shape}]`);
-  const y = new Tensor([n, ...shape], x.buf, x.requiresGrad);
+  return view(ctx, x, [n, ...shape]);
+}
+
+/**
+ * The same data under any shape of the same size (the leading dimension may change too: token
+ * rows [n * seq, hidden] <-> [n, seq * hidden]). No copy; backward as reshape's.
+ */
+export function view(ctx: Ctx, x: Tensor, shape: readonly number[]): Tensor {
+  if (sizeOf(shape) !== x.size) throw new Error(`view: [${x.shape}] does not have the size of [${shape}]`);
+  const y = new Tensor(shape, x.buf, x.requiresGrad);
   if (ctx.tape !== null && x.requiresGrad) {
     const b = ctx.backend;
     ctx.tape.record(() => {
