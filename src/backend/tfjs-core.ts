@@ -137,6 +137,8 @@ export class TfCoreOps implements CoreOps {
     const lab = this.s.read(this.s.buf(labels, m, 'softmaxXent labels'));
     if (dlogits) this.s.buf(dlogits, m * c, 'softmaxXent dlogits');
     if (m <= 0) return 0;
+    let counted = 0; // rows with label >= 0
+    for (let i = 0; i < m; i++) if (!(lab[i] < 0)) counted++;
     const [rows, grad] = tf.tidy((): tfjs.Tensor[] => {
       const X = tf.reshape(this.s.in(logits, m * c, ''), [m, c]);
       const mx = tf.max(X, 1, true);
@@ -145,17 +147,23 @@ export class TfCoreOps implements CoreOps {
       // compares floats like the reference's `j === label`: a non-integer label matches no class
       const onehot = tf.cast(tf.equal(tf.range(0, c).reshape([1, c]), tf.tensor2d(lab.subarray(0, m), [m, 1])), 'float32');
       const rows = tf.sub(tf.add(mx, tf.log(s)), tf.sum(tf.mul(X, onehot), 1, true));
-      return dlogits ? [rows, tf.div(tf.sub(tf.div(e, s), onehot), m)] : [rows];
+      if (!dlogits) return [rows];
+      if (counted === 0) return [rows, tf.zerosLike(e)];
+      const g = tf.div(tf.sub(tf.div(e, s), onehot), counted);
+      // rows with a negative label are ignored: their gradient is 0
+      return [rows, counted === m ? g : tf.mul(g, tf.tensor2d(Float32Array.from(lab.subarray(0, m), (l) => (l < 0 ? 0 : 1)), [m, 1]))];
     });
     if (dlogits) this.s.put(dlogits, m * c, grad);
     const per = rows.dataSync();
     rows.dispose();
+    if (counted === 0) return 0;
     let total = 0;
     for (let i = 0; i < m; i++) {
-      const valid = Number.isInteger(lab[i]) && lab[i] >= 0 && lab[i] < c;
+      if (lab[i] < 0) continue;
+      const valid = Number.isInteger(lab[i]) && lab[i] < c;
       total += valid ? per[i] : NaN; // a bad label poisons the loss instead of reading another row
     }
-    return total / m;
+    return total / counted;
   }
   countCorrect(logits: Buf, labels: Buf, m: number, c: number): number {
     const tf = this.tf;
