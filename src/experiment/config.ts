@@ -43,6 +43,38 @@ export interface PruningSection {
   rounds: number;
   schedule: ScheduleName;
   rewindIteration: number;
+  /** Whether a rate is a fraction of the weights remaining (the paper) or of the original count (Chen et al.). */
+  rateOf: 'remaining' | 'original';
+}
+
+/** The encoder's size for the transformer models (bert, vit); the other models ignore it. */
+export interface TransformerSection {
+  layers: number;
+  heads: number;
+  hidden: number;
+  ffn: number;
+  patch: number;
+}
+
+/** Token data settings (spam, spam-mlm); other datasets ignore them. */
+export interface TextSection {
+  seqLen: number;
+  vocabSize: number;
+}
+
+/**
+ * Masked-language-model pre-training (issue 16): with a dataset set, each trial first trains
+ * the model on it (MLM) from the trial's init and saves the encoder; every piece that starts
+ * from the trial's init then starts from those pre-trained weights (a fresh head on top), so
+ * round 0 is dense fine-tuning and IMP rewinds to the pre-trained weights (Chen et al. 2020).
+ */
+export interface PretrainSection {
+  dataset: string;
+  iterations: number;
+  batchSize: number;
+  lr: number;
+  warmupIterations: number;
+  evalEvery: number;
 }
 
 /** The settings every experiment has; the branches add their own sections (BranchSettings). */
@@ -66,6 +98,9 @@ export interface CoreConfig {
   kernels: 'auto' | 'dense' | 'sparse';
   normalize: boolean | 'feature' | 'channel';
   augment: AugmentSection;
+  transformer: TransformerSection;
+  text: TextSection;
+  pretrain: PretrainSection;
   optimizer: OptimizerSection;
   pruning: PruningSection;
   branches: BranchName[];
@@ -109,6 +144,32 @@ export const pruningSchema: Schema<PruningSection> = {
   rounds: int(5, 'pruning rounds after the dense round 0', 0, 200),
   schedule: str<ScheduleName>('iterative', scheduleHelp, scheduleNames),
   rewindIteration: int(0, 'rewind survivors to their weights at this iteration (0 = init; >0 = late rewinding)', 0, MAX_ITERATIONS),
+  rateOf: str<'remaining' | 'original'>('remaining', 'what a rate is a fraction of: remaining (each round removes that share of the surviving weights, the paper) or original (each round removes that share of the layer\'s original weights, so 0.1 reaches 50% sparsity in 5 rounds; Chen et al. 2020)', ['remaining', 'original']),
+};
+
+/** The transformer section's fields. */
+export const transformerSchema: Schema<TransformerSection> = {
+  layers: int(4, 'encoder blocks', 1, 64),
+  heads: int(4, 'attention heads (hidden must be a multiple)', 1, 64),
+  hidden: int(128, 'hidden width', 1, 4096),
+  ffn: int(512, 'feed-forward width', 1, 16384),
+  patch: int(7, 'vit: patch side in pixels (the image sides must be multiples of it)', 1, 256),
+};
+
+/** The text section's fields. */
+export const textSchema: Schema<TextSection> = {
+  seqLen: int(64, 'tokens per example, [CLS] and [SEP] included (longer bodies are truncated)', 4, 4096),
+  vocabSize: int(4000, 'word-piece vocabulary size, learned from the training split', 64, 100000),
+};
+
+/** The pretrain section's fields. */
+export const pretrainSchema: Schema<PretrainSection> = {
+  dataset: str('', 'masked-language-model dataset to pre-train on before everything else (e.g. spam-mlm); empty: no pre-training', undefined),
+  iterations: int(2000, 'pre-training iterations', 1, MAX_ITERATIONS),
+  batchSize: int(0, 'pre-training batch size (0 = batchSize)', 0),
+  lr: num(0, 'pre-training learning rate (0 = optimizer.lr)', 0, 1e6),
+  warmupIterations: int(0, 'linear learning-rate warmup of pre-training', 0, MAX_ITERATIONS),
+  evalEvery: int(500, 'evaluate the MLM validation loss every N pre-training iterations', 1),
 };
 
 /**
@@ -146,6 +207,9 @@ export const experimentSchema: Schema<ExperimentConfig> = withBranchSections({
   evalBatchSize: int(1000, 'most rows per evaluation forward pass (fewer when a pass would exceed its 256 MiB scratch budget; lower it if evaluation runs out of memory)', 1),
   normalize: oneOf<boolean | 'feature' | 'channel'>(false, 'standardise the data with training-split statistics: true (per channel for colour images, else per pixel), "feature", "channel", or false', [false, true, 'feature', 'channel']),
   augment: record(augmentSchema, 'seeded training-time augmentation of image data'),
+  transformer: record(transformerSchema, 'encoder size of the transformer models (bert, vit)'),
+  text: record(textSchema, 'token data settings (spam, spam-mlm)'),
+  pretrain: record(pretrainSchema, 'masked-language-model pre-training before round 0 (bert): pieces start from the pre-trained encoder, and IMP rewinds to it'),
   optimizer: record(optimizerSchema, 'optimizer settings'),
   pruning: record(pruningSchema, 'pruning settings'),
   branches: strList<BranchName>(['ticket', 'reinit', 'randomPrune'], `branches trained per round, any of: ${branchNames.join(', ')} (lth config says what each does)`, branchNames),

@@ -18,6 +18,7 @@ import { UserError } from '../util/errors.ts';
 import { type ExperimentConfig, optimizerConfig } from './config.ts';
 import type { ExpectedShapes } from './io/tensor-check.ts';
 import { datasetOptions, trialRngs } from './pieces.ts';
+import { type PretrainEnv, createPretrainEnv, disposePretrainEnv } from './pretrain.ts';
 
 /** A backend and dataset made by the caller (the browser's), instead of from the config. */
 export interface EnvInputs {
@@ -44,6 +45,8 @@ export interface PieceEnv {
   sizes: Record<string, number>;
   /** The run's 'auto' kernel choices; runPiece uses the store's plan when this is absent. */
   kernelPlan?: KernelPlanStore;
+  /** The MLM network and data (config pretrain.dataset set). */
+  pretrain?: PretrainEnv;
 }
 
 /**
@@ -64,12 +67,20 @@ export async function createPieceEnv(cfg: ExperimentConfig, inputs: EnvInputs = 
   }
   if (cfg.augment.crop > 0 || cfg.augment.flip) checkAugmentOptions(cfg.augment, data.inputShape);
   // The init drawn here is never trained from: every piece sets the weights it starts with.
-  const net = buildNetwork(b, cfg.model, data, trialRngs(cfg, 0, 0, 'ticket').init, { dropout: cfg.dropout, widthMultiplier: cfg.widthMultiplier });
+  const net = buildNetwork(b, cfg.model, data, trialRngs(cfg, 0, 0, 'ticket').init, { dropout: cfg.dropout, widthMultiplier: cfg.widthMultiplier, transformer: cfg.transformer });
+  if (cfg.branches.includes('mlmTicket') && cfg.pretrain.dataset === '') {
+    throw new UserError("config field 'branches': mlmTicket finds its mask on the pre-training task; set pretrain.dataset (e.g. spam-mlm) or drop mlmTicket");
+  }
+  let pretrain: PretrainEnv | undefined;
+  if (cfg.pretrain.dataset !== '') {
+    const mlmData = await platform.loadDataset(cfg.pretrain.dataset, datasetOptions(cfg));
+    pretrain = createPretrainEnv(b, cfg, mlmData, net, optimizerConfig(cfg.optimizer));
+  }
   const prunable = prunableParams(net.params);
   const rates = resolveRates(cfg.pruning.rates, prunable.map((p) => ({ name: p.name, shape: p.tensor.shape })));
   const opt = makeOptimizer(b, net.params, optimizerConfig(cfg.optimizer));
   return {
-    cfg, b, data, net, opt, rates,
+    cfg, b, data, net, opt, rates, ...(pretrain ? { pretrain } : {}),
     shapes: Object.fromEntries(net.params.map((p) => [p.name, p.tensor.shape])),
     maskShapes: Object.fromEntries(prunable.map((p) => [p.name, p.tensor.shape])),
     sizes: Object.fromEntries(prunable.map((p) => [p.name, p.size])),
@@ -80,4 +91,5 @@ export async function createPieceEnv(cfg: ExperimentConfig, inputs: EnvInputs = 
 export function disposePieceEnv(env: PieceEnv): void {
   env.opt.dispose();
   disposeNetwork(env.b, env.net);
+  if (env.pretrain) disposePretrainEnv(env.b, env.pretrain);
 }

@@ -80,7 +80,7 @@ export function readyPieces(graph: readonly PieceNode[], done: ReadonlySet<strin
  */
 export function producerOf(key: RunKey): PieceId | undefined {
   if (key.kind === 'weights' || key.kind === 'branchMask') return { round: key.round, trial: key.trial, branch: key.branch };
-  if (key.kind === 'rewind') return { round: 0, trial: key.trial, branch: 'ticket' };
+  if (key.kind === 'rewind' || key.kind === 'pretrained') return { round: 0, trial: key.trial, branch: 'ticket' };
   return undefined;
 }
 

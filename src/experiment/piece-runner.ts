@@ -53,6 +53,7 @@ class PieceRunner {
       const ctx: PieceContext = {
         cfg, store, b: env.b, net: env.net, data: env.data, opt: env.opt, round, trial, branch, ticketMask,
         shapes: env.shapes, rates: env.rates, rng: trialRngs(cfg, trial, round, branch), kernelPlan: this.kernelPlan,
+        ...(env.pretrain ? { pretrain: env.pretrain } : {}),
       };
       yield { kind: 'piece', round, trial, branch, weightsRemaining: density(ticketMask), skipped: false };
       const result = yield* branches[branch].run(ctx);

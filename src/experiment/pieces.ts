@@ -88,8 +88,34 @@ export function nextMask(cfg: ExperimentConfig, round: number, prev: Masks, trai
  * are never pruned.
  */
 export function pruneStep(cfg: ExperimentConfig, scores: Scores, mask: Masks, rates: Record<string, number>, steps = 1): Masks {
-  const compound = (rate: number): number => 1 - (1 - rate) ** steps;
   const perLayer: Record<string, number> = {};
-  for (const [k, r] of Object.entries(rates)) perLayer[k] = compound(r);
-  return lookup(pruneStrategies, cfg.pruning.strategy, 'pruning strategy').prune(scores, mask, { perLayer, global: compound(cfg.pruning.rate) });
+  let global: number;
+  if (cfg.pruning.rateOf === 'original') {
+    // `steps` times the rate of the original count, as a share of what survives (at most all of it).
+    const share = (rate: number, kept: number, total: number): number => (kept === 0 ? 0 : Math.min(1, (rate * steps * total) / kept));
+    let kept = 0;
+    let total = 0;
+    for (const [k, r] of Object.entries(rates)) {
+      const m = mask[k];
+      const on = m === undefined ? 0 : countOnes(m);
+      const n = m === undefined ? 0 : m.length;
+      perLayer[k] = r > 0 ? share(r, on, n) : 0;
+      if (r > 0) {
+        kept += on;
+        total += n;
+      }
+    }
+    global = share(cfg.pruning.rate, kept, total);
+  } else {
+    const compound = (rate: number): number => 1 - (1 - rate) ** steps;
+    for (const [k, r] of Object.entries(rates)) perLayer[k] = compound(r);
+    global = compound(cfg.pruning.rate);
+  }
+  return lookup(pruneStrategies, cfg.pruning.strategy, 'pruning strategy').prune(scores, mask, { perLayer, global });
+}
+
+function countOnes(m: Uint8Array): number {
+  let c = 0;
+  for (let i = 0; i < m.length; i++) c += m[i];
+  return c;
 }

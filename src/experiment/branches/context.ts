@@ -16,6 +16,7 @@ import type { PieceResult } from '../pieces.ts';
 import { trialSeed } from '../pieces.ts';
 import { runKeys } from '../store/keys.ts';
 import type { RunStore } from '../store/run-store.ts';
+import { type PretrainEnv, pretrainedWeights, restoreMatching } from '../pretrain.ts';
 
 /** Progress of a run, yielded to the caller (the CLI draws it). */
 export type RunEvent =
@@ -55,6 +56,8 @@ export interface PieceContext {
   rng: { init: Rng; reinit: Rng; randomMask: Rng; data: Rng; dropout: Rng };
   /** The run's 'auto' kernel choices: reused by every branch, trial and resume (train/kernel-plan.ts). */
   kernelPlan?: KernelPlanStore;
+  /** The MLM network and data when the config pre-trains (config `pretrain`; experiment/pretrain.ts). */
+  pretrain?: PretrainEnv;
 }
 
 /** Where a piece's weights start: the trial's init, a fresh init, or saved values. */
@@ -76,7 +79,11 @@ export function startIteration(ctx: PieceContext): number {
  */
 export function* trainFrom(ctx: PieceContext, start: Start, mask: Masks, extra: Partial<TrainOptions> & { data?: Rng } = {}): Generator<RunEvent, TrainResult> {
   const { b, net, cfg } = ctx;
-  if (start.kind === 'init') initParameters(b, net.params, ctx.rng.init);
+  if (start.kind === 'init') {
+    initParameters(b, net.params, ctx.rng.init);
+    // Pre-trained: the encoder from MLM pre-training, the head from the init.
+    if (ctx.pretrain !== undefined) restoreMatching(b, net.params, yield* pretrainedWeights(ctx));
+  }
   else if (start.kind === 'reinit') initParameters(b, net.params, ctx.rng.reinit);
   else restoreWeights(b, net.params, start.weights);
   applyMasks(b, net.params, mask);
@@ -108,6 +115,9 @@ export function* trainFrom(ctx: PieceContext, start: Start, mask: Masks, extra: 
 
 /** The result record of a trained piece. */
 export function pieceResult(ctx: PieceContext, mask: Masks, res: TrainResult, extras?: Record<string, unknown>): PieceResult {
+  // Two-class data (spam vs ham): the test F1 of class 1 at the early stop, beside the accuracy.
+  const f1 = res.earlyStop.testF1;
+  if (f1 !== undefined) extras = { ...extras, testF1: f1 };
   return {
     round: ctx.round,
     trial: ctx.trial,

@@ -14,6 +14,7 @@ import { deepRBranch, riglBranch, setBranch } from './dynamic.ts';
 import { fineTuneBranch } from './fine-tune.ts';
 import { randomPruneBranch, reinitBranch, ticketBranch } from './imp.ts';
 import { instabilityBranch } from './instability.ts';
+import { mlmTicketBranch } from './mlm-ticket.ts';
 import type { AnyBranchSection, AnyBranchSpec, BranchSection } from './spec.ts';
 
 /** Every branch, in the order `lth config` lists them. */
@@ -30,6 +31,7 @@ export const branchList = [
   setBranch,
   riglBranch,
   deepRBranch,
+  mlmTicketBranch,
 ] as const;
 
 type Listed = (typeof branchList)[number];

@@ -12,6 +12,8 @@ export interface ReportPlots {
   wallTime?: string;
   /** Error barrier vs weights remaining, when an instability branch ran. */
   instability?: string;
+  /** Test F1 (class 1) at early stop vs weights remaining, for two-class data (spam). */
+  f1?: string;
 }
 
 /** Weights-remaining levels (percent) of the paper's Figure 3 learning curves. */
@@ -69,6 +71,25 @@ export function renderPlots(summary: Summary, metrics: MetricRow[]): ReportPlots
     const e = r.branches[b]?.extras?.barrier;
     return e && { x: r.weightsRemaining * 100, y: e.mean * 100, yMin: e.min * 100, yMax: e.max * 100 };
   }).filter((s) => s.points.length > 0);
+  const f1 = perBranch((b, r) => {
+    const e = r.branches[b]?.extras?.testF1;
+    return e && { x: r.weightsRemaining * 100, y: e.mean * 100, yMin: e.min * 100, yMax: e.max * 100 };
+  }).filter((s) => s.points.length > 0);
+  if (f1.length > 0) {
+    // The dense network (round 0: fine-tuned from the pre-trained weights when the run pre-trains) as a line across.
+    const dense = summary.rounds.find((r) => r.round === 0)?.branches.ticket;
+    const baseline = (y: number): PlotSeries[] => (dense === undefined || xTicks.length < 2 ? [] : [{ name: 'dense (round 0)', color: '#888888', dashed: true, points: [Math.max(...xTicks), Math.min(...xTicks)].map((x) => ({ x, y })) }]);
+    plots.f1 = linePlot({ ...common, title: 'Test F1 at early stop (class 1)', yLabel: 'Test F1 (%)', series: [...f1, ...baseline((dense?.extras?.testF1?.mean ?? 0) * 100)] });
+    plots.accuracy = linePlot({
+      ...common,
+      title: 'Test accuracy at early stop',
+      yLabel: 'Test accuracy (%)',
+      series: [...perBranch((b, r) => {
+        const s = r.branches[b];
+        return s && { x: r.weightsRemaining * 100, y: s.testAccuracyAtEarlyStop * 100, yMin: s.testAccuracyAtEarlyStopMin * 100, yMax: s.testAccuracyAtEarlyStopMax * 100 };
+      }), ...baseline((dense?.testAccuracyAtEarlyStop ?? 0) * 100)],
+    });
+  }
   if (barrier.length > 0) {
     plots.instability = linePlot({ ...common, title: 'Instability: error barrier between two copies', yLabel: 'Error barrier (percentage points)', series: barrier });
   }

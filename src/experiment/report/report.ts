@@ -51,6 +51,7 @@ export function reportFiles(summary: Summary, metrics: MetricRow[], config: unkn
   ];
   if (plots.wallTime) files.push(['plot-wall-time.svg', plots.wallTime]);
   if (plots.instability) files.push(['plot-instability.svg', plots.instability]);
+  if (plots.f1) files.push(['plot-f1.svg', plots.f1]);
   files.push(['report.html', htmlPage(summary, metrics, config, plots)]);
   return files;
 }
@@ -95,6 +96,7 @@ function htmlPage(summary: Summary, metrics: MetricRow[], config: unknown, plots
     [plots.curves, 'Test accuracy during training of selected rounds, mean over trials (band: min to max).'],
   ];
   if (plots.wallTime) figures.push([plots.wallTime, 'Wall-clock seconds per training trial, mean over trials (band: min to max).']);
+  if (plots.f1) figures.push([plots.f1, 'Test F1 of class 1 (spam) at the early-stop iteration, mean over trials (band: min to max); the grey line is the dense network of round 0.']);
   if (plots.instability) figures.push([plots.instability, 'Linear mode connectivity: maximum test error on the line between two copies trained from the rewind point on different data orders, minus the mean error of the two copies (band: min to max over trials). Near 0: stable.']);
   const title = `Lottery ticket experiment: ${summary.name}`;
   return `<!DOCTYPE html>

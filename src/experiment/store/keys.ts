@@ -19,7 +19,7 @@ export type TextKey =
 export type MaskKey = { kind: 'mask'; round: number; trial: number } | { kind: 'branchMask'; round: number; trial: number; branch: BranchName };
 
 /** A weights entry: a trial's rewind point, or the trained weights of a piece. */
-export type WeightsKey = { kind: 'rewind'; trial: number } | { kind: 'weights'; round: number; trial: number; branch: BranchName };
+export type WeightsKey = { kind: 'rewind'; trial: number } | { kind: 'pretrained'; trial: number } | { kind: 'weights'; round: number; trial: number; branch: BranchName };
 
 /** A piece's result; its presence marks the piece as done. */
 export type ResultKey = { kind: 'result'; round: number; trial: number; branch: BranchName };
@@ -40,6 +40,8 @@ export const runKeys = {
   branchMask: (round: number, trial: number, branch: BranchName): MaskKey => ({ kind: 'branchMask', round, trial, branch }),
   /** Weights a trial rewinds to (written by its dense round-0 ticket). */
   rewind: (trial: number): WeightsKey => ({ kind: 'rewind', trial }),
+  /** A trial's masked-language-model pre-trained network (config `pretrain`), written by its round-0 ticket. */
+  pretrained: (trial: number): WeightsKey => ({ kind: 'pretrained', trial }),
   /** The trained weights of a piece. */
   weights: (round: number, trial: number, branch: BranchName): WeightsKey => ({ kind: 'weights', round, trial, branch }),
   result: (round: number, trial: number, branch: BranchName): ResultKey => ({ kind: 'result', round, trial, branch }),
@@ -65,6 +67,8 @@ export function entryPath(key: RunKey): string[] {
       return [key.name];
     case 'rewind':
       return [`trial-${key.trial}`, 'rewind.safetensors'];
+    case 'pretrained':
+      return [`trial-${key.trial}`, 'pretrained.safetensors'];
     case 'mask':
       return piece(key.round, key.trial, 'mask.safetensors');
     case 'branchMask':
