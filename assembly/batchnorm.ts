@@ -19,8 +19,13 @@ function hsum(v: v128): f64 {
  * images and pixels of channel c (two passes, so no cancellation). Zero when n*plane == 0.
  */
 export function batchnorm_stats_f32(x: usize, mean: usize, variance: usize, n: i32, c: i32, plane: i32): void {
+  batchnorm_stats_part_f32(x, mean, variance, n, c, plane, 0, c);
+}
+
+/** batchnorm_stats_f32 for the channels [c0, c1) only (a kernel-pool share; channels are independent). */
+export function batchnorm_stats_part_f32(x: usize, mean: usize, variance: usize, n: i32, c: i32, plane: i32, c0: i32, c1: i32): void {
   const count = <f64>n * <f64>plane;
-  for (let ci = 0; ci < c; ci++) {
+  for (let ci = c0; ci < c1; ci++) {
     let s: f64 = 0;
     for (let i = 0; i < n; i++) {
       const p = planeBase(x, i, ci, c, plane);
@@ -59,7 +64,13 @@ export function batchnorm_stats_f32(x: usize, mean: usize, variance: usize, n: i
  */
 export function batchnorm_forward_f32(x: usize, mean: usize, variance: usize, gamma: usize, beta: usize, y: usize,
   n: i32, c: i32, plane: i32, eps: f32): void {
-  for (let ci = 0; ci < c; ci++) {
+  batchnorm_forward_part_f32(x, mean, variance, gamma, beta, y, n, c, plane, eps, 0, c);
+}
+
+/** batchnorm_forward_f32 for the channels [c0, c1) only (a kernel-pool share). */
+export function batchnorm_forward_part_f32(x: usize, mean: usize, variance: usize, gamma: usize, beta: usize, y: usize,
+  n: i32, c: i32, plane: i32, eps: f32, c0: i32, c1: i32): void {
+  for (let ci = c0; ci < c1; ci++) {
     const o = <usize>ci << 2;
     const scale = load<f32>(gamma + o) / <f32>Math.sqrt(<f64>load<f32>(variance + o) + <f64>eps);
     const m = load<f32>(mean + o), shift = load<f32>(beta + o);
@@ -87,8 +98,14 @@ export function batchnorm_forward_f32(x: usize, mean: usize, variance: usize, ga
  */
 export function batchnorm_backward_f32(x: usize, dy: usize, mean: usize, variance: usize, gamma: usize,
   dx: usize, dgamma: usize, dbeta: usize, n: i32, c: i32, plane: i32, eps: f32, batchStats: bool, acc: bool): void {
+  batchnorm_backward_part_f32(x, dy, mean, variance, gamma, dx, dgamma, dbeta, n, c, plane, eps, batchStats, acc, 0, c);
+}
+
+/** batchnorm_backward_f32 for the channels [c0, c1) only (a kernel-pool share; channels are independent). */
+export function batchnorm_backward_part_f32(x: usize, dy: usize, mean: usize, variance: usize, gamma: usize,
+  dx: usize, dgamma: usize, dbeta: usize, n: i32, c: i32, plane: i32, eps: f32, batchStats: bool, acc: bool, c0: i32, c1: i32): void {
   const count = <f64>n * <f64>plane;
-  for (let ci = 0; ci < c; ci++) {
+  for (let ci = c0; ci < c1; ci++) {
     const o = <usize>ci << 2;
     const m = load<f32>(mean + o);
     const inv = 1 / Math.sqrt(<f64>load<f32>(variance + o) + <f64>eps);

@@ -26,18 +26,26 @@ export function bias_act_f32(x: usize, bias: usize, y: usize, m: i32, n: i32, re
 
 /** db[j] (+)= sum over i of dy[i,j]; accumulate into db when acc. */
 export function col_sum_f32(dy: usize, db: usize, m: i32, n: i32, acc: bool): void {
-  if (!acc) memory.fill(db, 0, <usize>n << 2);
-  const n4 = n & ~3;
+  col_sum_part_f32(dy, db, m, n, acc, 0, n);
+}
+
+/**
+ * col_sum_f32 for the columns [j0, j1) only (a kernel-pool share): each column's sum runs over
+ * the rows in the same order whatever the range, so a split is bit-identical to the whole.
+ */
+export function col_sum_part_f32(dy: usize, db: usize, m: i32, n: i32, acc: bool, j0: i32, j1: i32): void {
+  if (j1 <= j0) return;
+  if (!acc) memory.fill(db + (<usize>j0 << 2), 0, <usize>(j1 - j0) << 2);
   const rowBytes = <usize>n << 2;
   // Row-outer keeps both streams contiguous; m is a batch size, so f32 sums are accurate enough.
   for (let i = 0; i < m; i++) {
     const r = dy + <usize>i * rowBytes;
-    let j = 0;
-    for (; j < n4; j += 4) {
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
       const o = <usize>j << 2;
       v128.store(db + o, f32x4.add(v128.load(db + o), v128.load(r + o)));
     }
-    for (; j < n; j++) {
+    for (; j < j1; j++) {
       const o = <usize>j << 2;
       store<f32>(db + o, load<f32>(db + o) + load<f32>(r + o));
     }

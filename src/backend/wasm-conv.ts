@@ -33,6 +33,10 @@ export interface ConvKernels {
   batchnorm_forward_f32(x: I, mean: I, variance: I, gamma: I, beta: I, y: I, n: I, c: I, plane: I, eps: number): void;
   batchnorm_backward_f32(x: I, dy: I, mean: I, variance: I, gamma: I, dx: I, dgamma: I, dbeta: I,
     n: I, c: I, plane: I, eps: number, batchStats: I, acc: I): void;
+  batchnorm_stats_part_f32(x: I, mean: I, variance: I, n: I, c: I, plane: I, c0: I, c1: I): void;
+  batchnorm_forward_part_f32(x: I, mean: I, variance: I, gamma: I, beta: I, y: I, n: I, c: I, plane: I, eps: number, c0: I, c1: I): void;
+  batchnorm_backward_part_f32(x: I, dy: I, mean: I, variance: I, gamma: I, dx: I, dgamma: I, dbeta: I,
+    n: I, c: I, plane: I, eps: number, batchStats: I, acc: I, c0: I, c1: I): void;
 }
 
 // Image shares per thread of the forward and input-gradient convolutions: images cost the same,
@@ -49,7 +53,8 @@ function win(g: PoolGeom): [I, I, I, I, I, I, I, I] {
  * (threads/split.ts), the forward and input-gradient convolutions split over images, the weight
  * gradient over input channels (or output channels, on the transposed route and when there are
  * fewer input channels than shares), bias and pooling over images or planes; each share gets its
- * own workspace; bias gradients over channels. Batch norm and global pooling stay on one thread.
+ * own workspace; bias gradients and batch norm (statistics, forward, backward) over channels;
+ * global average pooling over planes.
  */
 export class WasmConvOps implements ConvOps, PoolOps {
   constructor(private readonly k: ConvKernels, private readonly mem: WasmMemory, private readonly par: Par) {}
@@ -148,29 +153,42 @@ export class WasmConvOps implements ConvOps, PoolOps {
   globalAvgPool(x: Buf, y: Buf, nc: number, plane: number): void {
     need(x, nc * plane, 'globalAvgPool x');
     need(y, nc, 'globalAvgPool y');
-    this.k.global_avg_pool_f32(this.mem.p(x), this.mem.p(y), nc, plane);
+    const [xp, yp] = [this.mem.p(x), this.mem.p(y)];
+    this.par.run('global_avg_pool_f32', ranges(nc, this.par.parts(nc * plane, MIN_ELEMS_PER_THREAD))
+      .map(([p0, p1]) => [xp + p0 * plane * 4, yp + p0 * 4, p1 - p0, plane]));
   }
   globalAvgPoolBackward(dy: Buf, dx: Buf, nc: number, plane: number, accumulate: boolean): void {
     need(dy, nc, 'globalAvgPoolBackward dy');
     need(dx, nc * plane, 'globalAvgPoolBackward dx');
-    this.k.global_avg_pool_backward_f32(this.mem.p(dy), this.mem.p(dx), nc, plane, accumulate ? 1 : 0);
+    const [dyp, dxp, acc] = [this.mem.p(dy), this.mem.p(dx), accumulate ? 1 : 0];
+    this.par.run('global_avg_pool_backward_f32', ranges(nc, this.par.parts(nc * plane, MIN_ELEMS_PER_THREAD))
+      .map(([p0, p1]) => [dyp + p0 * 4, dxp + p0 * plane * 4, p1 - p0, plane, acc]));
   }
   batchNormStats(x: Buf, mean: Buf, variance: Buf, n: number, c: number, plane: number): void {
     need(x, n * c * plane, 'batchNormStats x');
     need(mean, c, 'batchNormStats mean');
     need(variance, c, 'batchNormStats variance');
-    this.k.batchnorm_stats_f32(this.mem.p(x), this.mem.p(mean), this.mem.p(variance), n, c, plane);
+    const [xp, mp, vp] = [this.mem.p(x), this.mem.p(mean), this.mem.p(variance)];
+    this.par.run('batchnorm_stats_part_f32', this.channels(n, c, plane).map(([c0, c1]) => [xp, mp, vp, n, c, plane, c0, c1]));
   }
   batchNormForward(x: Buf, mean: Buf, variance: Buf, gamma: Buf, beta: Buf, y: Buf, n: number, c: number, plane: number, eps: number): void {
     for (const [b, s] of [[x, 'x'], [y, 'y']] as const) need(b, n * c * plane, `batchNormForward ${s}`);
     for (const [b, s] of [[mean, 'mean'], [variance, 'variance'], [gamma, 'gamma'], [beta, 'beta']] as const) need(b, c, `batchNormForward ${s}`);
-    this.k.batchnorm_forward_f32(this.mem.p(x), this.mem.p(mean), this.mem.p(variance), this.mem.p(gamma), this.mem.p(beta), this.mem.p(y), n, c, plane, eps);
+    const ptrs = [x, mean, variance, gamma, beta, y].map((b) => this.mem.p(b));
+    this.par.run('batchnorm_forward_part_f32', this.channels(n, c, plane).map(([c0, c1]) => [...ptrs, n, c, plane, eps, c0, c1]));
   }
   batchNormBackward(x: Buf, dy: Buf, mean: Buf, variance: Buf, gamma: Buf, dx: Buf, dgamma: Buf, dbeta: Buf,
     n: number, c: number, plane: number, eps: number, batchStats: boolean, accumulate: boolean): void {
     for (const [b, s] of [[x, 'x'], [dy, 'dy'], [dx, 'dx']] as const) need(b, n * c * plane, `batchNormBackward ${s}`);
     for (const [b, s] of [[mean, 'mean'], [variance, 'variance'], [gamma, 'gamma'], [dgamma, 'dgamma'], [dbeta, 'dbeta']] as const) need(b, c, `batchNormBackward ${s}`);
-    this.k.batchnorm_backward_f32(this.mem.p(x), this.mem.p(dy), this.mem.p(mean), this.mem.p(variance), this.mem.p(gamma), this.mem.p(dx), this.mem.p(dgamma), this.mem.p(dbeta),
-      n, c, plane, eps, batchStats ? 1 : 0, accumulate ? 1 : 0);
+    const ptrs = [x, dy, mean, variance, gamma, dx, dgamma, dbeta].map((b) => this.mem.p(b));
+    const flags = [batchStats ? 1 : 0, accumulate ? 1 : 0];
+    this.par.run('batchnorm_backward_part_f32', this.channels(n, c, plane).map(([c0, c1]) => [...ptrs, n, c, plane, eps, ...flags, c0, c1]));
+  }
+
+  // Channel ranges of a batch-norm op on [n, c, plane]: channels are independent (each one's
+  // sums run over its own images and pixels in one order), so a split is bit-identical.
+  private channels(n: number, c: number, plane: number): [number, number][] {
+    return ranges(c, this.par.parts(n * c * plane, MIN_ELEMS_PER_THREAD));
   }
 }

@@ -38,6 +38,7 @@ export interface CoreKernels {
   sum_squares_f32(x: number, n: number): number;
   bias_act_f32(x: number, bias: number, y: number, m: number, n: number, relu: number): void;
   col_sum_f32(dy: number, db: number, m: number, n: number, acc: number): void;
+  col_sum_part_f32(dy: number, db: number, m: number, n: number, acc: number, j0: number, j1: number): void;
   softmax_xent_f32(logits: number, labels: number, m: number, c: number, dlogits: number): number;
   count_correct_f32(logits: number, labels: number, m: number, c: number): number;
   adam_f32(w: number, g: number, m1: number, m2: number, mask: number, n: number,
@@ -50,7 +51,8 @@ export interface CoreKernels {
  * Dense math of the wasm backend. GEMMs and elementwise ops above the pool's thresholds are
  * split over the kernel pool (threads/split.ts): a GEMM over blocks of rows of C (or columns,
  * when C is wide: then each thread packs all of A instead of all of B), elementwise ops and
- * the optimizer steps over elements. Reductions (sum, softmax, column sums) stay on one thread.
+ * the optimizer steps over elements, column sums (the Linear bias gradient) over columns.
+ * Reductions to a scalar (sum, softmax cross-entropy) stay on one thread.
  */
 export class WasmCore implements CoreOps {
   constructor(private readonly k: CoreKernels, private readonly mem: WasmMemory, private readonly par: Par) {}
@@ -163,7 +165,9 @@ export class WasmCore implements CoreOps {
   colSum(dy: Buf, db: Buf, m: number, n: number, accumulate: boolean): void {
     need(dy, m * n, 'colSum dy');
     need(db, n, 'colSum db');
-    this.k.col_sum_f32(this.mem.p(dy), this.mem.p(db), m, n, accumulate ? 1 : 0);
+    const [dyp, dbp, acc] = [this.mem.p(dy), this.mem.p(db), accumulate ? 1 : 0];
+    // over columns (4-aligned blocks): each column's sum over the rows is not split
+    this.par.run('col_sum_part_f32', ranges(n, this.par.parts(m * n, MIN_ELEMS_PER_THREAD), 4).map(([j0, j1]) => [dyp, dbp, m, n, acc, j0, j1]));
   }
 
   softmaxXent(logits: Buf, labels: Buf, m: number, c: number, dlogits: Buf | null): number {

@@ -121,6 +121,37 @@ test('pooling, channel bias (over planes and images) and its gradient (over chan
   }
 });
 
+test('column sums (the Linear bias gradient) over columns, global average pooling over planes', () => {
+  const rng = new Rng(6);
+  for (const [m, n] of [[0, 3], [1, 1], [3, 5], [17, 17], [60, 300], [7, 1003]]) {
+    for (const acc of [false, true]) {
+      same([rand(rng, m * n), rand(rng, n)], (be, [dy, db]) => be.colSum(dy, db, m, n, acc), `colSum ${m}x${n}${acc ? ' acc' : ''}`);
+    }
+  }
+  for (const [nc, plane] of [[0, 4], [1, 1], [5, 3], [17, 49], [120, 64]]) {
+    same([rand(rng, nc * plane), rand(rng, nc)], (be, [x, y]) => be.globalAvgPool(x, y, nc, plane), `globalAvgPool ${nc}x${plane}`);
+    for (const acc of [false, true]) {
+      same([rand(rng, nc), rand(rng, nc * plane)], (be, [dy, dx]) => be.globalAvgPoolBackward(dy, dx, nc, plane, acc), `globalAvgPoolBackward ${nc}x${plane}${acc ? ' acc' : ''}`);
+    }
+  }
+});
+
+test('batch norm (statistics, forward, backward) over channels', () => {
+  const rng = new Rng(7);
+  for (const [n, c, plane] of [[0, 3, 4], [1, 1, 1], [3, 5, 17], [5, 17, 9], [4, 64, 36]]) {
+    const z = n * c * plane;
+    const pos = (len: number) => Float32Array.from({ length: len }, () => 0.5 + rng.next());
+    same([rand(rng, z), rand(rng, c), rand(rng, c)], (be, [x, mean, v]) => be.batchNormStats(x, mean, v, n, c, plane), `batchNormStats ${n}x${c}x${plane}`);
+    same([rand(rng, z), rand(rng, c), pos(c), rand(rng, c), rand(rng, c), rand(rng, z)],
+      (be, [x, mean, v, g, b, y]) => be.batchNormForward(x, mean, v, g, b, y, n, c, plane, 1e-5), `batchNormForward ${n}x${c}x${plane}`);
+    for (const [stats, acc] of [[true, false], [true, true], [false, false]]) {
+      same([rand(rng, z), rand(rng, z), rand(rng, c), pos(c), rand(rng, c), rand(rng, z), rand(rng, c), rand(rng, c)],
+        (be, [x, dy, mean, v, g, dx, dg, db]) => be.batchNormBackward(x, dy, mean, v, g, dx, dg, db, n, c, plane, 1e-5, stats, acc),
+        `batchNormBackward ${n}x${c}x${plane}${stats ? ' batch stats' : ''}${acc ? ' acc' : ''}`);
+    }
+  }
+});
+
 test('CSR SpMM and SDDMM over row blocks, sparse convolution over images (weight gradient over row blocks)', () => {
   const rng = new Rng(5);
   const shapes: [number, number][] = [[1, 1], [3, 5], [5, 3], [17, 17], [300, 784]];
