@@ -26,6 +26,8 @@ export interface EnvInputs {
   backend?: Backend;
   /** Used instead of loading cfg.dataset with datasetOptions(cfg): it must be that dataset. */
   data?: Dataset;
+  /** Used instead of loading cfg.pretrain.dataset (when set): it must be that dataset. */
+  pretrainData?: Dataset;
 }
 
 /** What pieces of one config compute with, created once per process. */
@@ -73,7 +75,7 @@ export async function createPieceEnv(cfg: ExperimentConfig, inputs: EnvInputs = 
   }
   let pretrain: PretrainEnv | undefined;
   if (cfg.pretrain.dataset !== '') {
-    const mlmData = await platform.loadDataset(cfg.pretrain.dataset, datasetOptions(cfg));
+    const mlmData = inputs.pretrainData ?? (await platform.loadDataset(cfg.pretrain.dataset, datasetOptions(cfg)));
     pretrain = createPretrainEnv(b, cfg, mlmData, net, optimizerConfig(cfg.optimizer));
   }
   const prunable = prunableParams(net.params);

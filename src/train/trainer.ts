@@ -122,6 +122,7 @@ export function evaluate(b: Backend, model: Module, split: Split, features: numb
       b.write(x.buf, batch.x);
       const logits = inferenceForward(ctx, model, x);
       const m = batch.n * width;
+      if (batch.y.length < m) throw new Error(`evaluate: ${batch.y.length} labels for ${batch.n} examples of ${width} labels each`);
       const labels = b.scratch(m);
       b.write(labels, batch.y.subarray(0, m));
       let valid = 0;
@@ -183,6 +184,7 @@ export function trainStep(ctx: Ctx, model: Module, params: Parameter[], opt: Opt
   for (const p of params) p.trainable.gradWritten = false;
   const x = new Tensor([n, features], b.scratch(n * features), false);
   b.write(x.buf, xs);
+  if (ys.length < n * labelWidth) throw new Error(`trainStep: ${ys.length} labels for ${n} examples of ${labelWidth} labels each`);
   const labels = b.scratch(n * labelWidth);
   b.write(labels, ys.subarray(0, n * labelWidth));
   const logits = model.forward(ctx, x);
