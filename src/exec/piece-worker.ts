@@ -15,14 +15,16 @@ import type { WorkerMessage } from './pushed-run.ts';
 export interface PieceWorkerData {
   /** The run's dataset, over shared memory (shared-dataset.ts). */
   data: Dataset;
+  /** Kernel threads per piece for configs whose threads is 0 (automatic): this thread's share of the cores. */
+  threads: number;
 }
 
 /** Runs `task`, posting its events and then its result (or error) on `port`. */
 export default async function runTask({ task, port }: { task: PieceTask; port: MessagePort }): Promise<void> {
-  const { data } = Tinypool.workerData as PieceWorkerData;
+  const { data, threads } = Tinypool.workerData as PieceWorkerData;
   const post = (m: WorkerMessage) => port.postMessage(m);
   try {
-    const result = await runPieceTask(task, { data, onEvent: (event) => post({ event }) });
+    const result = await runPieceTask(task, { data, threads, onEvent: (event) => post({ event }) });
     post({ result });
   } catch (e) {
     // Errors cross the thread as plain data: a UserError must stay one (exit 2, one line).

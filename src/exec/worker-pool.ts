@@ -9,6 +9,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import Tinypool from 'tinypool';
+import { resolveThreads } from '../backend/index.ts';
+import type { Dataset } from '../data/dataset.ts';
 import { FileStore } from '../experiment/store/fs-store.ts';
 import type { ExecutorFactory, PieceExecutor } from '../experiment/scheduler.ts';
 import { UserError } from '../util/errors.ts';
@@ -22,6 +24,16 @@ export function defaultWorkers(): number {
 }
 
 /**
+ * What each of `workers` piece threads starts with: the shared dataset, and the kernel threads
+ * a piece gets when its config says 0 (automatic): max(1, floor(cores / workers)), the split
+ * `lth run --workers` and `lth worker --workers` make, so pieces side by side do not each take
+ * every core (a library caller's config keeps threads 0, and an explicit count stays).
+ */
+export function pieceWorkerData(data: Dataset, workers: number): PieceWorkerData {
+  return { data, threads: resolveThreads(0, workers) };
+}
+
+/**
  * An executor running up to `workers` pieces at once, each on a worker thread. The run must be
  * a directory (a FileStore): workers read and write it themselves. Threads start as pieces need
  * them and stay until the run ends, keeping their environment from piece to piece.
@@ -32,7 +44,7 @@ export function workerPool(workers: number): ExecutorFactory {
     if (!(store instanceof FileStore)) throw new UserError(`worker threads run pieces of a run directory, and ${store.location} is not one; run with one worker, or into a directory`);
     // The shared copy replaces this thread's: one copy of the data for every thread.
     env.data = shareDataset(env.data);
-    const workerData: PieceWorkerData = { data: env.data };
+    const workerData = pieceWorkerData(env.data, workers);
     const pool = new Tinypool({
       filename: workerEntry(),
       minThreads: 1,

@@ -13,7 +13,9 @@ import { allPieces } from '../../src/experiment/piece-graph.ts';
 import type { RunEvent } from '../../src/experiment/runner.ts';
 import { runExperiment } from '../../src/experiment/runner.ts';
 import { FileStore } from '../../src/experiment/store/fs-store.ts';
-import { workerPool } from '../../src/exec/worker-pool.ts';
+import { pieceWorkerData, workerPool } from '../../src/exec/worker-pool.ts';
+import { availableParallelism } from 'node:os';
+import { makeSyntheticDataset } from '../../src/data/synthetic.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lth-pool-'));
 const cfg = resolveConfig({
@@ -86,6 +88,16 @@ test('a parallel run stopped after a few pieces leaves only whole results, and r
   const resumed = await run(dir, 2);
   assert.equal(resumed.find((e) => e.kind === 'start'), { kind: 'start', totalPieces: allPieces(cfg).length, donePieces: done.length });
   assert.is(summaryOf(dir), summaryOf(join(tmp, 'w1')));
+});
+
+test('with threads 0 (automatic) each piece thread gets max(1, floor(cores / workers)) kernel threads, as lth run and lth worker split them', () => {
+  const data = makeSyntheticDataset({ train: 12, val: 6, test: 6 });
+  const cores = availableParallelism();
+  for (const workers of [1, 2, 3, cores, cores + 1, cores * 4]) {
+    const d = pieceWorkerData(data, workers);
+    assert.is(d.threads, Math.max(1, Math.floor(cores / workers)), `${workers} workers on ${cores} cores`);
+    assert.is(d.data, data);
+  }
 });
 
 test('worker threads need a run directory', async () => {
