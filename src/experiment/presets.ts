@@ -1,6 +1,7 @@
 import { UserError } from '../util/errors.ts';
 import { type ExperimentConfig, resolveConfig } from './config.ts';
 import { convPresets } from './conv-presets.ts';
+import { transformerPresets } from './transformer-presets.ts';
 import { merge } from './schema.ts';
 
 /** A named configuration with the reason it exists. */
@@ -47,6 +48,8 @@ export const presets: Record<string, Preset> = {
   },
   // Conv-2/4/6 (+ dropout), VGG-19, ResNet-20 and conv-quick; their choices are documented there.
   ...convPresets,
+  // bert-pretrain, bert, bert-quick, vit-quick (issue 16); their choices are documented there.
+  ...transformerPresets,
 };
 
 /** The resolved config of a preset, with optional overrides merged on top. */
