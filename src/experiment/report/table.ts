@@ -22,6 +22,8 @@ export function renderTable(summary: Summary): string {
     { header: 'remaining %', right: true, cells: rounds.map((r) => formatRemaining(r.weightsRemaining)) },
   ];
   const groups: { label: string; first: number; count: number }[] = [];
+  // Two-class data (spam): the test F1 of class 1 at early stop, beside the accuracy.
+  const hasF1 = rounds.some((r) => Object.values(r.branches).some((s) => s.extras?.testF1 !== undefined));
   for (const b of branches) {
     const at = (f: (s: BranchSummary) => string) => rounds.map((r) => (r.branches[b] ? f(r.branches[b]) : '-'));
     const accCells = rounds.map((r) => {
@@ -30,12 +32,13 @@ export function renderTable(summary: Summary): string {
       if (s === undefined) return n > 0 ? 'diverged' : '-';
       return accuracyWithRange(s) + (n > 0 ? ` (${n} diverged)` : '');
     });
-    groups.push({ label: branchLabel(b), first: cols.length, count: 3 });
+    groups.push({ label: branchLabel(b), first: cols.length, count: hasF1 ? 4 : 3 });
     cols.push(
       { header: 'es-iter', right: true, cells: at((s) => formatIteration(s.earlyStopIteration)) },
       { header: 'acc@es', right: false, cells: accCells },
-      { header: 'final', right: true, cells: at((s) => formatAccuracy(s.finalTestAccuracy)) },
     );
+    if (hasF1) cols.push({ header: 'F1@es', right: true, cells: at((s) => (s.extras?.testF1 ? formatAccuracy(s.extras.testF1.mean) : '-')) });
+    cols.push({ header: 'final', right: true, cells: at((s) => formatAccuracy(s.finalTestAccuracy)) });
   }
   const sep = '  ';
   const widths = cols.map((c) => Math.max(c.header.length, ...c.cells.map((s) => s.length)));
