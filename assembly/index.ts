@@ -18,5 +18,6 @@ export * from './sparse_layout';
 export * from './sparse_conv';
 export * from './sparse_conv_grad';
 export * from './gemv';
+export * from './seq';
 
 export { heapBase, threadAreaBytes, threadAreas } from './heap';

@@ -11,8 +11,8 @@ import { KernelPool } from './threads/pool.ts';
 import { Par } from './threads/split.ts';
 import { type ConvKernels, WasmConvOps } from './wasm-conv.ts';
 import { type CoreKernels, WasmCore } from './wasm-core.ts';
-import { hostSeqOps } from './host-seq.ts';
 import { MAX_WASM_BYTES } from './wasm-heap.ts';
+import { type SeqKernels, WasmSeq } from './wasm-seq.ts';
 import { type MemoryKernels, WasmMemory } from './wasm-memory.ts';
 import { type SparseKernels, WasmSparse } from './wasm-sparse.ts';
 import { type SparseConvKernels, WasmSparseConv } from './wasm-sparse-conv.ts';
@@ -21,7 +21,7 @@ import { type WasmModuleInput, readWasmFile } from './wasm-source.ts';
 export { WasmBuf } from './wasm-memory.ts';
 
 /** The exports of build/lth.wasm, by family (pointers are byte offsets; bools are 0/1). */
-type Kernels = MemoryKernels & CoreKernels & ConvKernels & SparseKernels & SparseConvKernels & {
+type Kernels = MemoryKernels & CoreKernels & ConvKernels & SparseKernels & SparseConvKernels & SeqKernels & {
   threadAreaBytes(): number;
   threadAreas(base: number): void;
 };
@@ -43,6 +43,8 @@ export interface WasmBackendOptions {
    * set 1 so that even the smallest op is split.
    */
   minWork?: { flops: number; elems: number };
+  /** @internal Polls before a pool thread (or the caller, waiting for one) sleeps, instead of threads/worker-source.ts's SPIN; for measurements. */
+  spin?: number;
 }
 
 /**
@@ -99,7 +101,7 @@ export async function createWasmBackend(source?: WasmModuleInput, opts: WasmBack
   const names = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
   const areaBytes = k.threadAreaBytes();
   const pool = await KernelPool.start(want, module, memory, instance.exports as unknown as Record<string, (...a: number[]) => unknown>,
-    names, () => mem.allocBlock(areaBytes));
+    names, () => mem.allocBlock(areaBytes), opts.spin);
   const backend = new WasmBackend(k, opts, pool, mem);
   reaper.register(backend, pool);
   return backend;
@@ -117,7 +119,7 @@ export class WasmBackend extends ComposedBackend {
     const par = new Par(pool?.threads ?? 1, pool, k as unknown as Record<string, (...a: number[]) => number>, opts.minWork);
     const nchw = new WasmConvOps(k, mem, par); // convolution and pooling share one object
     super('wasm', { memory: mem, core: new WasmCore(k, mem, par), conv: nchw, pool: nchw, sparse: new WasmSparse(k, mem, par), sparseConv: new WasmSparseConv(k, mem, par),
-      seq: hostSeqOps((b) => mem.read(b), (b, d) => mem.write(b, d)) });
+      seq: new WasmSeq(k, mem, par) });
     this.#par = par;
   }
 
