@@ -11,7 +11,7 @@
 import { UserError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
 import { augmentBatch, checkAugmentOptions, type AugmentOptions } from './augment.ts';
-import { featureCount, splitFeatures, type Split } from './dataset.ts';
+import { featureCount, splitFeatures, splitLabelWidth, type Split } from './dataset.ts';
 
 /** The paper's batch size for LeNet on MNIST. */
 export const DEFAULT_BATCH_SIZE = 60;
@@ -22,7 +22,10 @@ export interface BatcherOptions {
   augment?: AugmentOptions & { shape: readonly number[] };
 }
 
-/** One training batch. `x` and `y` are buffers owned by the Batcher, overwritten by the next call. */
+/**
+ * One training batch. `x` and `y` are buffers owned by the Batcher, overwritten by the next call.
+ * `y` holds n * labelWidth labels (the split's labels per example, row after row).
+ */
 export interface Batch {
   x: Float32Array;
   y: Float32Array;
@@ -43,6 +46,8 @@ export class Batcher {
   private readonly split: Split;
   private readonly rng: Rng;
   private readonly features: number;
+  /** Labels per example (splitLabelWidth). */
+  readonly labelWidth: number;
   private readonly perm: Int32Array;
   private readonly xBuf: Float32Array;
   private readonly yBuf: Float32Array;
@@ -66,10 +71,11 @@ export class Batcher {
     this.batchSize = batchSize;
     this.rng = rng;
     this.features = splitFeatures(split);
+    this.labelWidth = splitLabelWidth(split);
     this.iterationsPerEpoch = Math.floor(split.n / batchSize);
     this.perm = new Int32Array(split.n);
     this.xBuf = new Float32Array(batchSize * this.features);
-    this.yBuf = new Float32Array(batchSize);
+    this.yBuf = new Float32Array(batchSize * this.labelWidth);
     if (opts.augment) {
       checkAugmentOptions(opts.augment, opts.augment.shape);
       if (featureCount(opts.augment.shape) !== this.features) {
@@ -101,12 +107,14 @@ export class Batcher {
   next(): Batch {
     if (this.pos + this.batchSize > this.split.n) this.startEpoch(this.epoch + 1);
     const f = this.features;
+    const w = this.labelWidth;
     const { x, y } = this.split;
     const rows = this.aug ? this.aug.raw : this.xBuf;
     for (let i = 0; i < this.batchSize; i++) {
       const src = this.perm[this.pos + i];
       rows.set(x.subarray(src * f, src * f + f), i * f);
-      this.yBuf[i] = y[src];
+      if (w === 1) this.yBuf[i] = y[src];
+      else this.yBuf.set(y.subarray(src * w, src * w + w), i * w);
     }
     if (this.aug) {
       const iteration = this.epoch * this.iterationsPerEpoch + this.pos / this.batchSize;
@@ -125,7 +133,8 @@ export class Batcher {
 }
 
 /**
- * Consecutive batches of `batchSize` rows over a split, in order; the last may be shorter. A
+ * Consecutive batches of `batchSize` rows over a split, in order; the last may be shorter; `y`
+ * holds n * labelWidth labels (splitLabelWidth). A
  * function gives the size of each batch from its first row, asked just before it is yielded (so
  * a caller can size the next batch by what it measured on the last). The yielded x/y are
  * subarray views into the split (no copies): do not write to them.
@@ -138,9 +147,10 @@ export function* evalBatches(split: Split, batchSize: number | ((start: number) 
   if (typeof batchSize === 'number') check(batchSize); // a bad size fails even on an empty split
   const sizeAt = typeof batchSize === 'number' ? () => batchSize : batchSize;
   const f = splitFeatures(split);
+  const w = splitLabelWidth(split);
   for (let start = 0; start < split.n; ) {
     const n = Math.min(check(sizeAt(start)), split.n - start);
-    yield { x: split.x.subarray(start * f, (start + n) * f), y: split.y.subarray(start, start + n), n };
+    yield { x: split.x.subarray(start * f, (start + n) * f), y: split.y.subarray(start * w, (start + n) * w), n };
     start += n;
   }
 }

@@ -66,31 +66,43 @@ export function splitFeatures(split: Split): number {
 }
 
 /**
+ * Labels per example of a split (y.length / n; 1 for an empty split). Batching reads it from the
+ * split, so a split of a dataset with labelWidth K batches K labels per row without being told.
+ */
+export function splitLabelWidth(split: Split): number {
+  return split.n === 0 ? 1 : split.y.length / split.n;
+}
+
+/**
  * Gathers the examples at `indices` (in that order) from the rows of `x` (`features` wide) and
- * their labels into a new split.
+ * their labels (`width` per example, default 1) into a new split.
  */
 export function gatherSplit(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
   features: number,
   indices: ArrayLike<number>,
+  width = 1,
 ): Split {
   const n = indices.length;
   const ox = new Float32Array(n * features);
-  const oy = new Float32Array(n);
+  const oy = new Float32Array(n * width);
   for (let i = 0; i < n; i++) {
     const src = indices[i] * features;
     const dst = i * features;
     for (let f = 0; f < features; f++) ox[dst + f] = x[src + f];
-    oy[i] = y[indices[i]];
+    for (let k = 0; k < width; k++) oy[i * width + k] = y[indices[i] * width + k];
   }
   return { x: ox, y: oy, n };
 }
 
-/** Counts examples per class in a split (labels outside [0, numClasses) are ignored). */
+/**
+ * Counts labels per class in a split: every label slot of every example (one per example for
+ * classification); labels outside [0, numClasses), such as the -1 of an unused slot, are ignored.
+ */
 export function classCounts(split: Split, numClasses: number): number[] {
   const counts = new Array<number>(numClasses).fill(0);
-  for (let i = 0; i < split.n; i++) {
+  for (let i = 0; i < split.y.length; i++) {
     const c = split.y[i];
     if (c >= 0 && c < numClasses) counts[c]++;
   }

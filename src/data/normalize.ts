@@ -143,9 +143,16 @@ export function defaultNormalizeMode(inputShape: readonly number[]): NormalizeMo
   return inputShape.length === 3 && inputShape[0] > 1 ? 'channel' : 'feature';
 }
 
-/** `ds` standardised in `mode` (true: the shape's default mode), or `ds` itself for false/undefined. */
+/**
+ * `ds` standardised in `mode` (true: the shape's default mode), or `ds` itself for false/undefined.
+ * Token data (`ds.text` set: rows of token ids and masked positions) is never standardised:
+ * any mode but false is refused, since a standardised id no longer names a token.
+ */
 export function normalizeAs(ds: Dataset, mode: boolean | NormalizeMode | undefined): Dataset {
   if (mode === undefined || mode === false) return ds;
+  if (ds.text) {
+    throw new UserError(`dataset '${ds.name}' holds token ids, which are never standardised; drop normalize (or set it to false)`);
+  }
   const m = mode === true ? defaultNormalizeMode(ds.inputShape) : mode;
   if (m === 'channel') return normalizeChannels(ds);
   if (m === 'feature') return normalizeDataset(ds);

@@ -5,7 +5,11 @@
  */
 import type { Dataset, Split } from '../data/dataset.ts';
 
-/** `data` with every split's x and y copied into shared memory (arrays already shared are kept). */
+/**
+ * `data` with every split's x and y copied into shared memory (arrays already shared are kept);
+ * every other field (labelWidth, text with its vocabulary, shapes) is kept as it is and travels
+ * to the threads by structured clone.
+ */
 export function shareDataset(data: Dataset): Dataset {
   return { ...data, train: shareSplit(data.train), val: shareSplit(data.val), test: shareSplit(data.test) };
 }

@@ -89,6 +89,8 @@ export function lossGradient(b: Backend, net: ScoredNet, batches: readonly Score
   for (const batch of batches) {
     if (batch.n === 0) continue;
     if (batch.x.length !== batch.n * features) throw new Error(`lossGradient: a batch of ${batch.n} rows has ${batch.x.length} inputs, expected ${batch.n * features}`);
+    // One label per row: scoring has no masked-token loss (labelWidth > 1, token data).
+    if (batch.y.length !== batch.n) throw new Error(`lossGradient: a batch of ${batch.n} rows has ${batch.y.length} labels; pruning scores need one label per example`);
     b.resetScratch();
     clearGradFlags(net.params);
     const x = new Tensor([batch.n, features], b.scratch(batch.n * features), false);
