@@ -35,7 +35,7 @@ export class KernelPool {
   private published = 0;
 
   private constructor(readonly threads: number, private readonly workers: KernelWorker[], control: SharedArrayBuffer,
-    names: string[], private readonly local: Record<string, Kernel>) {
+    names: string[], private readonly local: Record<string, Kernel>, private readonly spin: number) {
     this.ctl = new Int32Array(control);
     this.args = new Float64Array(control);
     names.forEach((n, i) => this.index.set(n, i));
@@ -47,12 +47,12 @@ export class KernelPool {
    * thread's instance exports; `names` the kernels the threads may run.
    */
   static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, local: Record<string, Kernel>,
-    names: string[], areas: (t: number) => number): Promise<KernelPool> {
+    names: string[], areas: (t: number) => number, spin = SPIN): Promise<KernelPool> {
     const control = new SharedArrayBuffer(controlBytes(MAX_SHARES));
     const workers: KernelWorker[] = [];
     try {
       for (let t = 1; t < threads; t++) {
-        const init: KernelWorkerInit = { module, memory, control, index: t, maxShares: MAX_SHARES, names, areas: areas(t) };
+        const init: KernelWorkerInit = { module, memory, control, index: t, maxShares: MAX_SHARES, names, areas: areas(t), spin };
         workers.push(platform.startKernelWorker(init));
       }
       await Promise.all(workers.map((w) => w.ready));
@@ -60,7 +60,7 @@ export class KernelPool {
       for (const w of workers) w.terminate();
       throw err;
     }
-    return new KernelPool(threads, workers, control, names, local);
+    return new KernelPool(threads, workers, control, names, local, spin);
   }
 
   /**
@@ -126,7 +126,7 @@ export class KernelPool {
   private join(total: number): void {
     const ctl = this.ctl;
     let v = Atomics.load(ctl, DONE);
-    for (let spins = SPIN; v !== total && spins > 0; spins--) v = Atomics.load(ctl, DONE);
+    for (let spins = this.spin; v !== total && spins > 0; spins--) v = Atomics.load(ctl, DONE);
     while (v !== total) {
       Atomics.wait(ctl, DONE, v);
       v = Atomics.load(ctl, DONE);

@@ -39,6 +39,8 @@ export interface KernelWorkerInit {
   maxShares: number;
   names: string[];
   areas: number;
+  /** Polls of the sequence number before the thread sleeps (SPIN unless given). */
+  spin?: number;
 }
 
 // The loop, as a function so that it is type-checked; its source is what the threads run, so it
@@ -55,7 +57,7 @@ function kernelThread(init: KernelWorkerInit, k: { spin: number; argBase: number
   post('ready');
   for (;;) {
     let s = Atomics.load(ctl, 0);
-    for (let spins = k.spin; s === seen && spins > 0; spins--) s = Atomics.load(ctl, 0);
+    for (let spins = init.spin ?? k.spin; s === seen && spins > 0; spins--) s = Atomics.load(ctl, 0);
     while (s === seen) {
       Atomics.wait(ctl, 0, seen);
       s = Atomics.load(ctl, 0);
