@@ -7,12 +7,12 @@
  * family objects, one file each (tfjs-<family>.ts).
  */
 import { ComposedBackend } from './compose.ts';
-import { hostSeqOps } from './host-seq.ts';
 import { TfConvOps } from './tfjs-conv.ts';
 import { TfCoreOps } from './tfjs-core.ts';
 import { initTfjsWasm, type Tf } from './tfjs-init.ts';
 import { TfStore } from './tfjs-memory.ts';
 import { TfPoolOps } from './tfjs-pool.ts';
+import { TfSeqOps } from './tfjs-seq.ts';
 import { TfSparseOps } from './tfjs-sparse.ts';
 import { TfSparseConvOps } from './tfjs-sparse-conv.ts';
 
@@ -31,7 +31,7 @@ export class TfjsBackend extends ComposedBackend {
     const conv = new TfConvOps(s);
     super(`tfjs-${tf.getBackend()}`, {
       memory: s, core: new TfCoreOps(s), conv, pool: new TfPoolOps(s), sparse: new TfSparseOps(s), sparseConv: new TfSparseConvOps(s, conv),
-      seq: hostSeqOps((b) => s.read(b), (b, d) => s.write(b, d)),
+      seq: new TfSeqOps(s),
     });
   }
 }

@@ -24,11 +24,11 @@ export function seqChecks(ref: Backend, b: Backend): Check[] {
     for (const V of [1, 3, 17]) for (const dim of [...SIZES, 67]) for (const n of [...SIZES, 300]) {
       const table = rand(rng, V * dim), ids = ints(rng, n, V);
       same([table, ids, rand(rng, n * dim)], (be, [t, i, o]) => be.embedGather(t, i, o, n, dim), `gather V=${V} dim=${dim} n=${n}`, 0, 0);
-      same([rand(rng, n * dim), ids, table], (be, [d, i, t]) => be.embedScatterAdd(d, i, t, n, dim), `scatterAdd V=${V} dim=${dim} n=${n}`, 1e-6, 1e-6);
+      same([rand(rng, n * dim), ids, table], (be, [d, i, t]) => be.embedScatterAdd(d, i, t, n, dim), `scatterAdd V=${V} dim=${dim} n=${n}`, 1e-5, 2e-5);
     }
     // every id the same row: the row gathers all n gradients (added in index order)
     const n = 1000, dim = 5;
-    same([rand(rng, n * dim), new Float32Array(n).fill(1), rand(rng, 3 * dim)], (be, [d, i, t]) => be.embedScatterAdd(d, i, t, n, dim), 'scatterAdd one id', 1e-5, 1e-5);
+    same([rand(rng, n * dim), new Float32Array(n).fill(1), rand(rng, 3 * dim)], (be, [d, i, t]) => be.embedScatterAdd(d, i, t, n, dim), 'scatterAdd one id', 1e-5, 1e-4);
     for (const bad of [3, -1, 1.5, NaN]) {
       const t = buf(b, rand(rng, 6)), i = buf(b, [0, bad]), o = b.alloc(4);
       assert.throws(() => b.embedGather(t, i, o, 2, 2), /ids\[1\]/, `gather id ${bad}`);
