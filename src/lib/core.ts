@@ -23,6 +23,11 @@ export { type Dataset, type Split, featureCount } from '../data/dataset.ts';
 export { type SyntheticOptions, makeSyntheticDataset } from '../data/synthetic.ts';
 export { buildEmbeddedMnist } from '../data/mnist-embedded.ts';
 export { normalizeAs, type NormalizeMode } from '../data/normalize.ts';
+// Text: the SpamAssassin builders (pass the package's messages), the WordPiece tokenizer, e-mail bodies.
+export type { TextInfo } from '../data/dataset.ts';
+export { type SpamMessage, type TextOptions, buildSpamDataset, buildSpamMlmDataset } from '../data/spam.ts';
+export { type WordPieceOptions, WordPiece, trainWordPiece } from '../data/wordpiece.ts';
+export { messageBody } from '../data/email.ts';
 
 // Training: networks, optimizers, schedules, the trainer generator and weight snapshots.
 export { type Network, buildNetwork, disposeNetwork } from '../train/setup.ts';

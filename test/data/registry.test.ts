@@ -25,10 +25,11 @@ async function withCifarEnv<T>(value: string | undefined, fn: () => Promise<T> |
 
 test('listDatasets: names, descriptions, availability', () => {
   const rows = listDatasets();
-  assert.equal(rows.map((r) => r.name), ['mnist', 'fashion-mnist', 'cifar10', 'synthetic', 'idx:<dir>', 'cifar10:<dir>']);
+  assert.equal(rows.map((r) => r.name), ['mnist', 'fashion-mnist', 'cifar10', 'synthetic', 'spam', 'spam-mlm', 'idx:<dir>', 'cifar10:<dir>']);
   const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
   assert.ok(byName.mnist.available);
   assert.ok(byName.synthetic.available);
+  assert.ok(byName.spam.available && byName['spam-mlm'].available);
   assert.is(byName['fashion-mnist'].available, existsSync(FASHION_MNIST_DIR));
   assert.ok(byName['cifar10:<dir>'].description.includes('data_batch_1.bin'));
   for (const r of rows) assert.ok(r.description.length > 10);
