@@ -87,14 +87,16 @@ export class TfSeqOps implements SeqOps {
     const shape = [batch, heads, sq, sk];
     this.s.set(y, size, () => {
       const X = tf.mul(tf.reshape(this.s.in(x, size, ''), shape), scale);
-      const keep = keyMask ? tf.broadcastTo(tf.notEqual(tf.reshape(this.s.in(keyMask, batch * sk, ''), [batch, 1, 1, sk]), 0), shape) : null;
-      const Z = keep ? tf.where(keep, X, tf.fill(shape, -Infinity)) : X;
+      // keep [batch, 1, 1, sk] is 1 or 0 per key, broadcast by add and mul (a broadcast tf.where
+      // over the scores is ~30x slower on tfjs-wasm): excluded keys' scores drop by 1e30 so that
+      // the row maximum is a kept key's, and their exponentials are multiplied by 0
+      const keep = keyMask ? tf.cast(tf.notEqual(tf.reshape(this.s.in(keyMask, batch * sk, ''), [batch, 1, 1, sk]), 0), 'float32') : null;
+      const Z = keep ? tf.add(X, tf.mul(tf.sub(keep, 1), 1e30)) : X;
       const mx = tf.max(Z, -1, true);
-      // a row with no key left has max -inf: subtract 0 there instead, and divide by 1
-      const e0 = tf.exp(tf.sub(Z, tf.where(tf.equal(mx, -Infinity), tf.zerosLike(mx), mx)));
-      const e = keep ? tf.where(keep, e0, tf.zerosLike(e0)) : e0;
+      const e0 = tf.exp(tf.sub(Z, mx));
+      const e = keep ? tf.mul(e0, keep) : e0;
       const s = tf.sum(e, -1, true);
-      return tf.div(e, tf.where(tf.equal(s, 0), tf.onesLike(s), s));
+      return tf.div(e, tf.where(tf.equal(s, 0), tf.onesLike(s), s)); // a row with no key left: 0 / 1
     });
   }
   softmaxBackward(y: Buf, dy: Buf, dx: Buf, rows: number, cols: number, scale: number, accumulate: boolean): void {
