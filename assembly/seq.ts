@@ -36,12 +36,24 @@ function hmax(v: v128): f32 {
   return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
 }
 
+// Lanes of x clamped to [lo, hi] by pmin/pmax (one instruction each on x64, unlike min/max);
+// a NaN lane stays NaN.
+@inline
+function clamp4(x: v128, lo: f32, hi: f32): v128 {
+  return f32x4.pmin(f32x4.pmax(x, f32x4.splat(lo)), f32x4.splat(hi));
+}
+
+// 1.5 * 2^23: adding it rounds a float below 2^22 to an integer (nearest, ties to even) held in
+// the low mantissa bits, which saves a nearest and a float-to-int conversion.
+const ROUND_MAGIC: f32 = 12582912.0;
+
 // e^x per lane (Cephes expf: 2^n times a degree-6 polynomial on [-ln2/2, ln2/2], ~1 ulp).
 // Inputs are clamped to [-87.3, 88]: below, 2^-126 times the polynomial (~1e-38) instead of 0.
 @inline
 function exp4(x0: v128): v128 {
-  const x = f32x4.min(f32x4.max(x0, f32x4.splat(-87.33654)), f32x4.splat(88.0));
-  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  const x = clamp4(x0, -87.33654, 88.0);
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(ROUND_MAGIC));
+  const fx = f32x4.sub(t, f32x4.splat(ROUND_MAGIC)); // n = round(x / ln 2)
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375))), f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
@@ -50,7 +62,8 @@ function exp4(x0: v128): v128 {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
-  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  // 2^n: n + 127 in the exponent field (t's bits minus the magic's are n)
+  const pow2 = i32x4.shl(i32x4.add(i32x4.sub(t, f32x4.splat(ROUND_MAGIC)), i32x4.splat(127)), 23);
   return f32x4.mul(p, pow2);
 }
 
@@ -90,7 +103,7 @@ function gelu4(v: v128): v128 {
 // 0 or 1 in f32 (t = +-1), so x is clamped there: x^2 would overflow and make 0 * inf = NaN.
 @inline
 function geluGrad4(x: v128): v128 {
-  const v = f32x4.min(f32x4.max(x, f32x4.splat(-20)), f32x4.splat(20));
+  const v = clamp4(x, -20, 20);
   const t = geluTanh(v);
   const half = f32x4.splat(0.5);
   const one = f32x4.splat(1);
@@ -206,7 +219,8 @@ export function attn_softmax_f32(x: usize, mask: usize, y: usize, r0: i32, r1: i
     for (let j = 0; j < n4; j += 4) {
       const o = <usize>j << 2;
       const keep = mr == 0 ? allOn : f32x4.ne(v128.load(mr + o), zero);
-      vmax = f32x4.max(vmax, v128.bitselect(f32x4.mul(v128.load(xr + o), vs), ninf, keep));
+      // pmax skips a NaN score here, but its exponential (pass 2) still makes the row NaN
+      vmax = f32x4.pmax(vmax, v128.bitselect(f32x4.mul(v128.load(xr + o), vs), ninf, keep));
     }
     let mx = hmax(vmax);
     for (let j = n4; j < sk; j++) {

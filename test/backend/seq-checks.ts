@@ -85,6 +85,10 @@ export function seqChecks(ref: Backend, b: Backend): Check[] {
         [px, pm, py].forEach((t) => b.free(t));
       }
     }
+    // a NaN score makes its row NaN (as in the reference), the other rows stay finite
+    const x = rand(rng, 2 * 5);
+    x[6] = NaN;
+    same([x, rand(rng, 10)], (be, [p, y]) => be.attnSoftmax(p, null, y, 1, 1, 2, 5, 1), 'attnSoftmax NaN score', 1e-5, 1e-6);
   });
 
   check('softmaxBackward, accumulate on and off', (rng) => {
