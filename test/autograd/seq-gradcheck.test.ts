@@ -1,5 +1,5 @@
 // Numeric gradient checks of the transformer ops (issue 16, src/autograd/ops/seq.ts) on the js
-// reference and the wasm backend: each op's taped gradient against central differences.
+// reference, the wasm and the tfjs-wasm backends: each op's taped gradient against central differences.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Backend, Buf } from '../../src/backend/backend.ts';
@@ -31,7 +31,7 @@ function as2d(ctx: Ctx, t: Tensor, r: number, c: number): Tensor {
   return y;
 }
 
-for (const name of ['js', 'wasm']) {
+for (const name of ['js', 'wasm', 'tfjs-wasm']) {
   test(`${name}: embedding with repeated ids, rows ([CLS] select), tanh pooler, masked cross-entropy`, async () => {
     const b = await createBackend(name);
     const rng = new Rng(11);
