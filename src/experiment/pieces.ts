@@ -41,7 +41,7 @@ export interface PieceResult {
  * not a trial's: the run loads one dataset, and its trials differ in init, masks and batch order.
  */
 export function datasetOptions(cfg: ExperimentConfig): LoadOptions {
-  return { normalize: cfg.normalize, splitSeed: cfg.valSplit === 'seeded' ? cfg.seed : undefined };
+  return { normalize: cfg.normalize, splitSeed: cfg.valSplit === 'seeded' ? cfg.seed : undefined, text: { seqLen: cfg.text.seqLen, vocabSize: cfg.text.vocabSize } };
 }
 
 /** The seed of trial t. */
