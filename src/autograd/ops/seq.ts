@@ -37,8 +37,12 @@ export function rows(ctx: Ctx, x: Tensor, idx: Buf, n: number): Tensor {
   return embedding(ctx, x, idx, n);
 }
 
-// The layouts and operands of the two gradients of C = op(A)·op(B): [layout, m, n, k, first, second] per operand.
-function bmmGrads(layout: GemmLayout, m: number, n: number, k: number): { da: [GemmLayout, number, number, number, 'dc' | 'a' | 'b', 'dc' | 'a' | 'b']; db: [GemmLayout, number, number, number, 'dc' | 'a' | 'b', 'dc' | 'a' | 'b'] } {
+// One gradient product: its layout, m, n, k and its two operands (dC, A or B).
+type Operand = 'dc' | 'a' | 'b';
+type GradProduct = [GemmLayout, number, number, number, Operand, Operand];
+
+// The products giving dA and dB for C = op(A)·op(B).
+function bmmGrads(layout: GemmLayout, m: number, n: number, k: number): { da: GradProduct; db: GradProduct } {
   if (layout === 'nn') return { da: ['nt', m, k, n, 'dc', 'b'], db: ['tn', k, n, m, 'a', 'dc'] }; // dA = dC·Bᵀ, dB = Aᵀ·dC
   if (layout === 'nt') return { da: ['nn', m, k, n, 'dc', 'b'], db: ['tn', n, k, m, 'dc', 'a'] }; // dA = dC·B, dB = dCᵀ·A
   return { da: ['nt', k, m, n, 'b', 'dc'], db: ['nn', k, n, m, 'a', 'dc'] }; // tn: dA = B·dCᵀ, dB = A·dC
@@ -59,7 +63,7 @@ export function bmm(ctx: Ctx, layout: GemmLayout, a: Tensor, b2: Tensor, batch: 
     ctx.tape.record(() => {
       if (y.grad === null) return;
       const g = bmmGrads(layout, m, n, k);
-      const pick = (w: 'dc' | 'a' | 'b'): Buf => (w === 'dc' ? y.grad! : w === 'a' ? a.buf : b2.buf);
+      const pick = (w: Operand): Buf => (w === 'dc' ? y.grad! : w === 'a' ? a.buf : b2.buf);
       for (const [t, [lay, mm, nn, kk, p, q]] of [[b2, g.db], [a, g.da]] as const) {
         if (!t.requiresGrad) continue;
         const target = gradTarget(b, t);
