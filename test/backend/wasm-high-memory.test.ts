@@ -11,6 +11,7 @@ import { convGeom } from '../../src/backend/conv-geom.ts';
 import { conformanceChecks } from './conformance-checks.ts';
 import { convChecks } from './conv-checks.ts';
 import { sparseChecks } from './sparse-checks.ts';
+import { seqChecks } from './seq-checks.ts';
 import { sparseConvChecks } from './sparse-conv-checks.ts';
 
 const TWO_GIB = 2 ** 31;
@@ -60,6 +61,7 @@ const checks = [
   ...convChecks(ref, b, { convs }),
   ...sparseChecks(ref, b, { batches: [1, 5, 29], densities: [0.3], rows: [5], cols: [17] }),
   ...sparseConvChecks(ref, b, { convs }),
+  ...seqChecks(ref, b),
 ];
 for (const c of checks) test(`above 2 GiB: ${c.name}`, c.run);
 
