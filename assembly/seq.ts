@@ -401,6 +401,89 @@ export function layer_norm_backward_f32(x: usize, dy: usize, mean: usize, rstd: 
   }
 }
 
+/**
+ * The input-gradient half of layer_norm_backward_f32, for `rows` rows: dx (+)= the same values,
+ * computed the same way (the kernel pool splits rows; layer_norm_backward_params_f32 does the rest).
+ */
+export function layer_norm_backward_dx_f32(x: usize, dy: usize, mean: usize, rstd: usize, gamma: usize, dx: usize, rows: i32, cols: i32, acc: bool): void {
+  const row = <usize>cols << 2;
+  const n4 = cols & ~3;
+  const invC: f32 = cols > 0 ? <f32>1 / <f32>cols : 0;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * row, dr = dy + <usize>r * row, xo = dx + <usize>r * row;
+    const mu = load<f32>(mean + (<usize>r << 2)), rs = load<f32>(rstd + (<usize>r << 2));
+    const vmu = f32x4.splat(mu), vrs = f32x4.splat(rs);
+    let vg = f32x4.splat(0), vgx = f32x4.splat(0);
+    for (let j = 0; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      const xh = f32x4.mul(f32x4.sub(v128.load(xr + o), vmu), vrs);
+      const g = f32x4.mul(v128.load(dr + o), v128.load(gamma + o));
+      vg = f32x4.add(vg, g);
+      vgx = f32x4.add(vgx, f32x4.mul(g, xh));
+    }
+    let sg = hsum(vg), sgx = hsum(vgx);
+    for (let j = n4; j < cols; j++) {
+      const o = <usize>j << 2;
+      const xh = (load<f32>(xr + o) - mu) * rs;
+      const g = load<f32>(dr + o) * load<f32>(gamma + o);
+      sg += g;
+      sgx += g * xh;
+    }
+    sg *= invC;
+    sgx *= invC;
+    const vsg = f32x4.splat(sg), vsgx = f32x4.splat(sgx);
+    for (let j = 0; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      const xh = f32x4.mul(f32x4.sub(v128.load(xr + o), vmu), vrs);
+      const g = f32x4.mul(v128.load(dr + o), v128.load(gamma + o));
+      let v = f32x4.mul(vrs, f32x4.sub(f32x4.sub(g, vsg), f32x4.mul(xh, vsgx)));
+      if (acc) v = f32x4.add(v128.load(xo + o), v);
+      v128.store(xo + o, v);
+    }
+    for (let j = n4; j < cols; j++) {
+      const o = <usize>j << 2;
+      const xh = (load<f32>(xr + o) - mu) * rs;
+      const v = rs * (load<f32>(dr + o) * load<f32>(gamma + o) - sg - xh * sgx);
+      store<f32>(xo + o, acc ? load<f32>(xo + o) + v : v);
+    }
+  }
+}
+
+/**
+ * The parameter-gradient half of layer_norm_backward_f32 for columns j0 <= j < j1: dgamma[j] (+)=
+ * sum over rows of dy * xhat, dbeta[j] (+)= sum over rows of dy, rows in order as there.
+ */
+export function layer_norm_backward_params_f32(x: usize, dy: usize, mean: usize, rstd: usize, dgamma: usize, dbeta: usize,
+  rows: i32, cols: i32, j0: i32, j1: i32, acc: bool): void {
+  const row = <usize>cols << 2;
+  const base = <usize>j0 << 2;
+  const w = j1 - j0;
+  const w4 = w & ~3;
+  if (!acc) {
+    memory.fill(dgamma + base, 0, <usize>w << 2);
+    memory.fill(dbeta + base, 0, <usize>w << 2);
+  }
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * row + base, dr = dy + <usize>r * row + base;
+    const mu = load<f32>(mean + (<usize>r << 2)), rs = load<f32>(rstd + (<usize>r << 2));
+    const vmu = f32x4.splat(mu), vrs = f32x4.splat(rs);
+    for (let j = 0; j < w4; j += 4) {
+      const o = <usize>j << 2;
+      const d = v128.load(dr + o);
+      const xh = f32x4.mul(f32x4.sub(v128.load(xr + o), vmu), vrs);
+      v128.store(dgamma + base + o, f32x4.add(v128.load(dgamma + base + o), f32x4.mul(d, xh)));
+      v128.store(dbeta + base + o, f32x4.add(v128.load(dbeta + base + o), d));
+    }
+    for (let j = w4; j < w; j++) {
+      const o = <usize>j << 2;
+      const d = load<f32>(dr + o);
+      const xh = (load<f32>(xr + o) - mu) * rs;
+      store<f32>(dgamma + base + o, load<f32>(dgamma + base + o) + d * xh);
+      store<f32>(dbeta + base + o, load<f32>(dbeta + base + o) + d);
+    }
+  }
+}
+
 // ---- GELU and tanh (elementwise) ----
 
 /** y = GELU(x), the tanh approximation (y may alias x). */

@@ -4,8 +4,8 @@
  * kernels of assembly/seq.ts. On the kernel pool (threads/split.ts) every op splits over its
  * outputs: batches of a bmm, rows of the softmaxes, LayerNorm and gathers, columns of the
  * embedding scatter-add (so repeated ids still add up in order), elements of GELU and tanh, so
- * results are bit-identical for any thread count. The LayerNorm gradient (its dgamma and dbeta
- * sum over rows) stays on one thread.
+ * results are bit-identical for any thread count. The LayerNorm gradient splits twice: dx over
+ * rows, dgamma and dbeta (sums over rows) over columns.
  */
 import type { Buf, GemmLayout, SeqOps } from './backend.ts';
 import { checkIds } from './js-seq.ts';
@@ -24,6 +24,9 @@ export interface SeqKernels {
   layer_norm_f32(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, cols: number, eps: number): void;
   layer_norm_backward_f32(x: number, dy: number, mean: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number,
     rows: number, cols: number, acc: number): void;
+  layer_norm_backward_dx_f32(x: number, dy: number, mean: number, rstd: number, gamma: number, dx: number, rows: number, cols: number, acc: number): void;
+  layer_norm_backward_params_f32(x: number, dy: number, mean: number, rstd: number, dgamma: number, dbeta: number,
+    rows: number, cols: number, j0: number, j1: number, acc: number): void;
   gelu_f32(x: number, y: number, n: number): void;
   gelu_backward_f32(x: number, dy: number, dx: number, n: number, acc: number): void;
   tanh_f32(x: number, y: number, n: number): void;
@@ -106,8 +109,14 @@ export class WasmSeq implements SeqOps {
   layerNormBackward(x: Buf, dy: Buf, mean: Buf, rstd: Buf, gamma: Buf, dx: Buf, dgamma: Buf, dbeta: Buf, rows: number, cols: number, accumulate: boolean): void {
     const size = rows * cols;
     const f = (b: Buf, n: number, w: string): number => this.mem.fp(b, n, `layerNormBackward ${w}`);
-    this.k.layer_norm_backward_f32(f(x, size, 'x'), f(dy, size, 'dy'), f(mean, rows, 'mean'), f(rstd, rows, 'rstd'), f(gamma, cols, 'gamma'),
-      f(dx, size, 'dx'), f(dgamma, cols, 'dgamma'), f(dbeta, cols, 'dbeta'), rows, cols, accumulate ? 1 : 0);
+    const [xp, dp, mp, rp, gp] = [f(x, size, 'x'), f(dy, size, 'dy'), f(mean, rows, 'mean'), f(rstd, rows, 'rstd'), f(gamma, cols, 'gamma')];
+    const [dxp, dgp, dbp, acc] = [f(dx, size, 'dx'), f(dgamma, cols, 'dgamma'), f(dbeta, cols, 'dbeta'), accumulate ? 1 : 0];
+    const parts = this.par.parts(size, MIN_ELEMS_PER_THREAD);
+    if (parts <= 1) return this.k.layer_norm_backward_f32(xp, dp, mp, rp, gp, dxp, dgp, dbp, rows, cols, acc);
+    // dx over rows, then dgamma and dbeta over columns (each column's sum over rows in row order)
+    this.par.run('layer_norm_backward_dx_f32', ranges(rows, parts).map(([a, b]) =>
+      [xp + a * cols * 4, dp + a * cols * 4, mp + a * 4, rp + a * 4, gp, dxp + a * cols * 4, b - a, cols, acc]));
+    this.par.run('layer_norm_backward_params_f32', ranges(cols, parts, 4).map(([a, b]) => [xp, dp, mp, rp, dgp, dbp, rows, cols, a, b, acc]));
   }
   gelu(x: Buf, y: Buf, n: number): void {
     const xp = this.mem.fp(x, n, 'gelu x'), yp = this.mem.fp(y, n, 'gelu y');

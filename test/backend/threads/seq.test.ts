@@ -1,6 +1,6 @@
 // The seq (transformer) ops on the kernel pool (issue 16): every op the wasm backend splits
 // (bmm over batches, the softmaxes, LayerNorm and gathers over rows, the embedding scatter-add
-// over columns, GELU/tanh over elements) gives bit for bit what one thread gives, on 1, 2 and 3
+// and the LayerNorm parameter gradients over columns, GELU/tanh over elements) gives bit for bit what one thread gives, on 1, 2 and 3
 // threads with the size thresholds off (minWork 1), at odd sizes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -71,9 +71,11 @@ test('attention softmax (masked) and its gradient, LayerNorm and its gradient, G
   for (const [rows, cols] of [[0, 3], [1, 1], [3, 5], [17, 17], [61, 130]]) {
     same([rand(rng, rows * cols), rand(rng, cols), rand(rng, cols), rand(rng, rows * cols), rand(rng, rows), rand(rng, rows)],
       (be, [x, g, b, y, m, r]) => be.layerNorm(x, g, b, y, m, r, rows, cols, 1e-5), `layerNorm ${rows}x${cols}`);
-    same([rand(rng, rows * cols), rand(rng, rows * cols), rand(rng, rows), rand(rng, rows).map(Math.abs), rand(rng, cols),
-      rand(rng, rows * cols), rand(rng, cols), rand(rng, cols)],
-    (be, [x, d, m, r, g, dx, dg, db]) => be.layerNormBackward(x, d, m, r, g, dx, dg, db, rows, cols, true), `layerNormBackward ${rows}x${cols}`);
+    for (const acc of [false, true]) {
+      same([rand(rng, rows * cols), rand(rng, rows * cols), rand(rng, rows), rand(rng, rows).map(Math.abs), rand(rng, cols),
+        rand(rng, rows * cols), rand(rng, cols), rand(rng, cols)],
+      (be, [x, d, m, r, g, dx, dg, db]) => be.layerNormBackward(x, d, m, r, g, dx, dg, db, rows, cols, acc), `layerNormBackward ${rows}x${cols} acc=${acc}`);
+    }
   }
   for (const n of [0, 1, 3, 5, 17, 33, 10_003]) {
     const [x, y, z] = [rand(rng, n, 4), rand(rng, n), rand(rng, n)];
