@@ -1,7 +1,8 @@
 // The seq (transformer) ops on the kernel pool (issue 16): every op the wasm backend splits
 // (bmm over batches, the softmaxes, LayerNorm and gathers over rows, the embedding scatter-add
-// and the LayerNorm parameter gradients over columns, GELU/tanh over elements) gives bit for bit what one thread gives, on 1, 2 and 3
-// threads with the size thresholds off (minWork 1), at odd sizes.
+// and the LayerNorm parameter gradients over columns, GELU/tanh over elements) gives bit for
+// bit what one thread gives, on 1, 2 and 3 threads with the size thresholds off (minWork 1),
+// at odd sizes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Backend, Buf } from '../../../src/backend/backend.ts';
