@@ -16,6 +16,7 @@ import { featureCount } from '../data/dataset.ts';
 import { BasicBlock, Conv2d } from '../nn/conv-layers.ts';
 import { Linear, Sequential } from '../nn/layers.ts';
 import type { Module, Parameter } from '../nn/module.ts';
+import { Bert, EncoderBlock, Vit } from '../nn/transformer.ts';
 import { attachSparse, detachSparse, freeSparseWeight, maskPattern } from '../nn/sparse-linear.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import type { CsrPattern } from '../prune/csr.ts';
@@ -64,23 +65,47 @@ export interface SparsePlan {
   end(): void;
 }
 
-/** A layer with a prunable weight the plan can switch, and whether any parameterised layer runs before it. */
+/**
+ * A layer with a prunable weight the plan can switch, whether any parameterised layer runs
+ * before it, and how many rows of its input one example makes (a transformer's token rows:
+ * seqLen or patches per example; 1 elsewhere), so that its work at batch n is measured on
+ * n * rowsPerExample rows.
+ */
 export interface SparseSite {
   layer: Linear | Conv2d;
   needsInputGrad: boolean;
+  rowsPerExample: number;
 }
 
 /**
- * The Linear and Conv2d layers of a model in forward order (through nested Sequentials and
- * ResNet blocks). A layer after no parameterised layer reads the data, so its step needs no
- * input gradient.
+ * The Linear and Conv2d layers of a model in forward order (through nested Sequentials, ResNet
+ * blocks and transformer encoders: Q, K, V, O, fc1, fc2 of each block). A layer after no
+ * parameterised layer reads the data, so its step needs no input gradient.
  */
 export function sparseSites(model: Module): SparseSite[] {
   const out: SparseSite[] = [];
   let seenParams = false;
+  let rowsPerExample = 1;
   const walk = (m: Module): void => {
     if (m instanceof Sequential) {
       for (const child of m.layers) walk(child);
+      return;
+    }
+    if (m instanceof Bert || m instanceof Vit) {
+      // Token rows: the blocks (and ViT's patch projection) run on seq rows per example; the
+      // pooler and classifier on one, the MLM head on the masked slots.
+      rowsPerExample = m instanceof Bert ? m.seq : m.tokens;
+      if (m instanceof Vit) walk(m.patchEmbed);
+      else seenParams = true; // the token and position embeddings
+      for (const block of m.blocks) walk(block);
+      rowsPerExample = m instanceof Bert && m.masked > 0 ? m.masked : 1;
+      const heads = m instanceof Vit ? [m.classifier] : [m.pooler, m.classifier, m.mlmTransform, m.mlmDecoder];
+      for (const head of heads) if (head !== null) walk(head);
+      rowsPerExample = 1;
+      return;
+    }
+    if (m instanceof EncoderBlock) {
+      for (const child of [m.q, m.k, m.v, m.o, m.fc1, m.fc2]) walk(child);
       return;
     }
     if (m instanceof BasicBlock) {
@@ -89,7 +114,7 @@ export function sparseSites(model: Module): SparseSite[] {
       for (const child of [m.conv1, m.bn1, m.conv2, m.bn2, ...(m.shortcut ?? [])]) walk(child);
       return;
     }
-    if (m instanceof Linear || m instanceof Conv2d) out.push({ layer: m, needsInputGrad: seenParams });
+    if (m instanceof Linear || m instanceof Conv2d) out.push({ layer: m, needsInputGrad: seenParams, rowsPerExample });
     if (m.parameters().length > 0) seenParams = true;
   };
   walk(model);
@@ -118,15 +143,16 @@ export function activateSparse(b: Backend, model: Module, opt: Optimizer, o: Spa
   if (sites.some(({ layer }) => layer instanceof Conv2d && layer.weight.mask !== null && modeOf(layer.name) === 'auto')) {
     probeInputs(b, model, o.inputShape);
   }
-  for (const { layer, needsInputGrad } of sites) {
+  for (const { layer, needsInputGrad, rowsPerExample } of sites) {
     const p = layer.weight;
+    const rows = o.batchSize * rowsPerExample;
     if (p.mask === null) {
       kernels[layer.name] = { path: 'dense', density: 1, denseMs: null, sparseMs: null };
       continue;
     }
     const mode = modeOf(layer.name);
     const density = b.sum(p.mask, p.size) / p.size;
-    const obvious = mode === 'auto' && (density > MAX_AUTO_DENSITY || forwardWork(layer, o.batchSize) < MIN_AUTO_WORK);
+    const obvious = mode === 'auto' && (density > MAX_AUTO_DENSITY || forwardWork(layer, rows) < MIN_AUTO_WORK);
     if (mode === 'dense' || obvious) {
       kernels[layer.name] = { path: 'dense', density, denseMs: null, sparseMs: null };
       continue;
@@ -134,12 +160,12 @@ export function activateSparse(b: Backend, model: Module, opt: Optimizer, o: Spa
     const pat = maskPattern(b, p);
     let choice: KernelChoice = { path: 'sparse', density: pat.nnz / p.size, denseMs: null, sparseMs: null };
     if (mode === 'auto') {
-      const key = planKey(b, layer, o.batchSize, needsInputGrad, pat.nnz);
+      const key = planKey(b, layer, rows, needsInputGrad, pat.nnz);
       const planned = o.plan?.lookup(key);
       if (planned !== undefined) {
         choice = { ...planned };
       } else {
-        const t = measure(b, layer, o.batchSize, needsInputGrad, pat);
+        const t = measure(b, layer, rows, needsInputGrad, pat);
         choice = { path: t.sparseMs < t.denseMs ? 'sparse' : 'dense', density: choice.density, denseMs: t.denseMs, sparseMs: t.sparseMs };
         if (o.plan !== undefined) choice = { ...o.plan.record(key, choice) };
       }
