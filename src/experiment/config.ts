@@ -70,6 +70,8 @@ export interface TextSection {
  */
 export interface PretrainSection {
   dataset: string;
+  /** A safetensors file of pre-trained weights used instead of pre-training (e.g. a bert-pretrain run's). */
+  weights: string;
   iterations: number;
   batchSize: number;
   lr: number;
@@ -165,6 +167,7 @@ export const textSchema: Schema<TextSection> = {
 /** The pretrain section's fields. */
 export const pretrainSchema: Schema<PretrainSection> = {
   dataset: str('', 'masked-language-model dataset to pre-train on before everything else (e.g. spam-mlm); empty: no pre-training', undefined),
+  weights: str('', 'a safetensors file of MLM pre-trained weights to start from instead of pre-training, e.g. runs/bert-pretrain/round-0/trial-0/ticket.final.safetensors (same model, transformer and text settings; pretrain.dataset still names the MLM data)', undefined),
   iterations: int(2000, 'pre-training iterations', 1, MAX_ITERATIONS),
   batchSize: int(0, 'pre-training batch size (0 = batchSize)', 0),
   lr: num(0, 'pre-training learning rate (0 = optimizer.lr)', 0, 1e6),

@@ -18,7 +18,7 @@ import { UserError } from '../util/errors.ts';
 import { type ExperimentConfig, optimizerConfig } from './config.ts';
 import type { ExpectedShapes } from './io/tensor-check.ts';
 import { datasetOptions, trialRngs } from './pieces.ts';
-import { type PretrainEnv, createPretrainEnv, disposePretrainEnv } from './pretrain.ts';
+import { type PretrainEnv, createPretrainEnv, disposePretrainEnv, givenPretrained } from './pretrain.ts';
 
 /** A backend and dataset made by the caller (the browser's), instead of from the config. */
 export interface EnvInputs {
@@ -77,6 +77,18 @@ export async function createPieceEnv(cfg: ExperimentConfig, inputs: EnvInputs = 
   if (cfg.pretrain.dataset !== '') {
     const mlmData = inputs.pretrainData ?? (await platform.loadDataset(cfg.pretrain.dataset, datasetOptions(cfg)));
     pretrain = createPretrainEnv(b, cfg, mlmData, net, optimizerConfig(cfg.optimizer));
+    if (cfg.pretrain.weights !== '') {
+      const where = cfg.pretrain.weights;
+      let bytes: Uint8Array;
+      try {
+        bytes = await platform.readFile(where);
+      } catch (e) {
+        throw new UserError(`config field 'pretrain.weights': cannot read ${where} (${(e as Error).message}); give the path of a safetensors file, e.g. runs/bert-pretrain/round-0/trial-0/ticket.final.safetensors`);
+      }
+      pretrain.given = givenPretrained(pretrain, bytes, where);
+    }
+  } else if (cfg.pretrain.weights !== '') {
+    throw new UserError("config field 'pretrain.weights': set pretrain.dataset too (the MLM data the weights were trained on, e.g. spam-mlm)");
   }
   const prunable = prunableParams(net.params);
   const rates = resolveRates(cfg.pruning.rates, prunable.map((p) => ({ name: p.name, shape: p.tensor.shape })));

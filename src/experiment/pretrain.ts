@@ -29,6 +29,7 @@ import type { ExperimentConfig } from './config.ts';
 import type { OptimizerConfig } from '../optim/optimizer.ts';
 import { trialSeed } from './pieces.ts';
 import { runKeys } from './store/keys.ts';
+import { decodeEntry, tensorsOf } from './store/tensors.ts';
 
 /** The MLM side of a run: its data, network, optimizer and parameter shapes. */
 export interface PretrainEnv {
@@ -36,6 +37,8 @@ export interface PretrainEnv {
   net: Network;
   opt: Optimizer;
   shapes: Record<string, readonly number[]>;
+  /** Pre-trained weights read from config pretrain.weights (used instead of pre-training). */
+  given?: Weights;
 }
 
 /** The pre-training learning rate and batch size (0 in the section: the run's own). */
@@ -64,6 +67,14 @@ export function createPretrainEnv(b: Backend, cfg: ExperimentConfig, data: Datas
   }
   const opt = makeOptimizer(b, net.params, { ...optimizer, lr: pretrainSettings(cfg).lr });
   return { data, net, opt, shapes: Object.fromEntries(net.params.map((p) => [p.name, p.tensor.shape])) };
+}
+
+/**
+ * Reads config pretrain.weights (bytes from the host) as the MLM network's weights: a
+ * UserError names the file and what does not match (a tensor missing, or of another shape).
+ */
+export function givenPretrained(env: PretrainEnv, bytes: Uint8Array, where: string): Weights {
+  return tensorsOf(decodeEntry(bytes, where), 'weights', where, env.shapes);
 }
 
 /** Frees the MLM network and optimizer. */
@@ -119,13 +130,18 @@ export function* trainMlm(ctx: PieceContext, what: string, start: Weights | 'ini
 }
 
 /**
- * The trial's pre-trained MLM network: read from the run, or pre-trained now (from the trial's
- * seed, pretrain.iterations) and saved.
+ * The trial's pre-trained MLM network: read from the run, else the file of config
+ * pretrain.weights, else pre-trained now (from the trial's seed, pretrain.iterations); saved.
  */
 export function* pretrainedWeights(ctx: PieceContext): Generator<RunEvent, Weights> {
   const env = needPretrain(ctx);
   const key = runKeys.pretrained(ctx.trial);
   if (ctx.store.has(key)) return ctx.store.getWeights(key, env.shapes);
+  if (env.given !== undefined) {
+    // Kept in the run as well, so the run directory says what it started from.
+    ctx.store.putWeights(key, env.given, env.shapes, { trial: String(ctx.trial), what: 'mlm-pretrained', from: ctx.cfg.pretrain.weights });
+    return env.given;
+  }
   const res = yield* trainMlm(ctx, 'pretrain', 'init', null, ctx.cfg.pretrain.iterations);
   const w = snapshotWeights(ctx.b, env.net.params);
   const last = res.final;

@@ -10,6 +10,10 @@ import { runKeys } from '../../src/experiment/store/keys.ts';
 import { countOnes } from '../../src/prune/masks.ts';
 import type { Summary } from '../../src/experiment/report/types.ts';
 import { toyMlmDataset, toyTextDataset } from '../fixtures/text.ts';
+import { encodeWeights } from '../../src/experiment/store/tensors.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const cfg = resolveConfig({
   name: 'bert-toy',
@@ -73,5 +77,42 @@ test('mlmTicket without pretrain.dataset is a one-line config error', async () =
   }
   assert.match(String(err?.message), /mlmTicket.*pretrain\.dataset/);
 });
+
+test('pretrain.weights: a bert-pretrain-style run\'s weights are the start instead of pre-training; a mismatch names the file', async () => {
+  // The pre-training run: the MLM data as the run's own dataset, round 0 only.
+  const preCfg = resolveConfig({ ...cfg, name: 'pre', dataset: 'toy-text-mlm', pretrain: { dataset: '' }, branches: ['ticket'], pruning: { rounds: 0 } });
+  const preStore = new MemoryStore();
+  for await (const _ of runExperiment(preCfg, preStore, { data: toyMlmDataset() })) void _;
+  const trained = preStore.getWeights(runKeys.weights(0, 0, 'ticket'));
+  const dir = mkdtempSync(join(tmpdir(), 'lth-pretrained-'));
+  const file = join(dir, 'pre.safetensors');
+  writeFileSync(file, encodeWeights(trained, Object.fromEntries(Object.entries(trained).map(([k, v]) => [k, shapeOf(k, v.length)]))));
+  const downCfg = resolveConfig({ ...cfg, pretrain: { dataset: 'toy-text-mlm', weights: file }, branches: ['ticket'], pruning: { rounds: 0 } });
+  const store = new MemoryStore();
+  for await (const _ of runExperiment(downCfg, store, { data: toyTextDataset(), pretrainData: toyMlmDataset() })) void _;
+  const rewind = store.getWeights(runKeys.rewind(0));
+  for (const name of ['embed.tokens', ...PRUNABLE]) assert.equal(Array.from(rewind[name]), Array.from(trained[name]), name);
+  // Another encoder size: one line naming the file.
+  const wide = resolveConfig({ ...downCfg, transformer: { layers: 1, heads: 2, hidden: 8, ffn: 24 } });
+  let err: Error | undefined;
+  try {
+    for await (const _ of runExperiment(wide, new MemoryStore(), { data: toyTextDataset(), pretrainData: toyMlmDataset() })) void _;
+  } catch (e) {
+    err = e as Error;
+  }
+  assert.match(String(err?.message), new RegExp(`${file.replace(/[.]/g, '\\.')}.*embed\\.`));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// The shapes of the toy run's tensors (hidden 16, ffn 24, vocab 16, seqLen 8).
+function shapeOf(name: string, n: number): number[] {
+  if (name.endsWith('.weight') && name.includes('fc1')) return [24, 16];
+  if (name.endsWith('.weight') && name.includes('fc2')) return [16, 24];
+  if (name === 'mlm.decoder.weight') return [16, 16];
+  if (name === 'embed.tokens') return [16, 16];
+  if (name === 'embed.positions') return [8, 16];
+  if (name.endsWith('.weight')) return [16, 16];
+  return [n];
+}
 
 test.run();
