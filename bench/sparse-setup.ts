@@ -1,13 +1,15 @@
 /**
- * Pieces of the sparse benchmark (bench/sparse.ts): a network (LeNet-300-100, or Conv-2 on
- * CIFAR-10-shaped input) with random masks of a given density, trained on one of the three paths
- * (dense kernels with masks, sparse kernels forced, or the trainer's measured per-layer choice),
- * and its two inference engines.
+ * Pieces of the sparse benchmark (bench/sparse.ts): a network (LeNet-300-100, Conv-2 on
+ * CIFAR-10-shaped input, or a BERT encoder over token rows: bench/sparse-bert.ts) with random
+ * masks of a given density, trained on one of the three paths (dense kernels with masks, sparse
+ * kernels forced, or the trainer's measured per-layer choice), and its inference engines.
  */
 import { evalCtx, trainCtx } from '../src/autograd/tape.ts';
 import { Tensor } from '../src/autograd/tensor.ts';
 import type { Backend } from '../src/backend/backend.ts';
-import { featureCount, shapeOnlyDataset } from '../src/data/dataset.ts';
+import { type Dataset, type TextInfo, featureCount, shapeOnlyDataset } from '../src/data/dataset.ts';
+import { CLS_ID, FIRST_TOKEN_ID } from '../src/data/wordpiece.ts';
+import type { TransformerShape } from '../src/nn/transformer.ts';
 import { modelLayers, sparseLayers } from '../src/infer/export.ts';
 import { UserError } from '../src/util/errors.ts';
 import { SparseModel } from '../src/infer/sparse-model.ts';
@@ -32,7 +34,16 @@ export interface BenchModel {
   layerDensity(d: number, i: number, count: number): number;
   /** Adam's learning rate (the paper's). */
   lr: number;
+  /** Examples per training step and batched inference (default BATCH). */
+  batch?: number;
+  /** Token data (a text model): rows of seqLen ids, 2 classes; inputShape is [seqLen]. */
+  text?: TextInfo;
+  transformer?: TransformerShape;
+  dropout?: number;
 }
+
+/** The model's batch. */
+export const batchOf = (m: BenchModel): number => m.batch ?? BATCH;
 
 /** LeNet-300-100 on MNIST-shaped input; the output layer at the paper's half pruning rate. */
 export const LENET: BenchModel = {
@@ -84,18 +95,42 @@ export interface BenchNet {
   plan: SparsePlan;
   /** One training step on the next batch of a fixed pool of random batches. */
   step(): number;
-  /** Logits of n rows through the dense model (evaluation mode). */
+  /** Logits of n rows through the model (evaluation mode) on the kernels its plan installed. */
   predictDense(x: Float32Array, n: number): Float32Array;
   dispose(): void;
 }
 
-/** Random batches (pixels in [0, 1), uniform labels), cycled by every network alike. */
+/**
+ * Random batches, cycled by every network alike: pixels in [0, 1) with uniform labels of 10
+ * classes, or for a text model valid token rows ([CLS] first, ids in [FIRST_TOKEN_ID, vocab)
+ * for a random length of 2..seqLen, [PAD] = 0 after it) with labels 0/1.
+ */
 export function batchPool(seed: number, model: BenchModel = LENET): { x: Float32Array; y: Float32Array }[] {
   const rng = new Rng(seed, 'batches');
+  const n = batchOf(model);
+  const text = model.text;
+  if (text !== undefined) {
+    const seq = text.seqLen;
+    return Array.from({ length: 4 }, () => {
+      const x = new Float32Array(n * seq);
+      for (let i = 0; i < n; i++) {
+        const len = 2 + rng.int(seq - 1);
+        x[i * seq] = CLS_ID;
+        for (let j = 1; j < len; j++) x[i * seq + j] = FIRST_TOKEN_ID + rng.int(text.vocabSize - FIRST_TOKEN_ID);
+      }
+      return { x, y: Float32Array.from({ length: n }, () => rng.int(2)) };
+    });
+  }
   return Array.from({ length: model === LENET ? 8 : 2 }, () => ({
-    x: Float32Array.from({ length: BATCH * features(model) }, () => rng.next()),
-    y: Float32Array.from({ length: BATCH }, () => rng.int(10)),
+    x: Float32Array.from({ length: n * features(model) }, () => rng.next()),
+    y: Float32Array.from({ length: n }, () => rng.int(10)),
   }));
+}
+
+/** The dataset a bench model is built for: shapes only, plus the TextInfo of a text model. */
+function benchDataset(model: BenchModel): Dataset {
+  if (model.text === undefined) return shapeOnlyDataset(model.inputShape, 10);
+  return { ...shapeOnlyDataset(model.inputShape, 2), text: model.text };
 }
 
 /**
@@ -105,12 +140,12 @@ export function batchPool(seed: number, model: BenchModel = LENET): { x: Float32
 export function benchNet(b: Backend, density: number, mode: SparseMode, pool: { x: Float32Array; y: Float32Array }[], seed: number, model: BenchModel = LENET): BenchNet {
   const rng = new Rng(seed, 'bench-net');
   const FEATURES = features(model);
-  const shapes = shapeOnlyDataset(model.inputShape, 10);
-  const net = buildNetwork(b, model.model, shapes, rng.split('init'));
+  const n = batchOf(model);
+  const net = buildNetwork(b, model.model, benchDataset(model), rng.split('init'), { transformer: model.transformer, dropout: model.dropout });
   const masks = benchMasks(net, model, density, seed);
   applyMasks(b, net.params, masks);
   const opt = makeOptimizer(b, net.params, { kind: 'adam', lr: model.lr });
-  const plan = activateSparse(b, net.model, opt, { mode, batchSize: BATCH, inputShape: model.inputShape });
+  const plan = activateSparse(b, net.model, opt, { mode, batchSize: n, inputShape: model.inputShape });
   const ctx = trainCtx(b, rng.split('dropout'));
   const ectx = evalCtx(b, rng.split('eval'));
   let i = 0;
@@ -121,7 +156,7 @@ export function benchNet(b: Backend, density: number, mode: SparseMode, pool: { 
     plan,
     step: () => {
       const { x, y } = pool[i++ % pool.length];
-      return trainStep(ctx, net.model, net.params, opt, x, y, BATCH, FEATURES, model.lr);
+      return trainStep(ctx, net.model, net.params, opt, x, y, n, FEATURES, model.lr);
     },
     predictDense: (x, n) => {
       b.resetScratch();

@@ -9,10 +9,13 @@
  * most 3 rounds, since one dense step takes about half a second.
  * JSON rows carry `net: 'lenet300' | 'conv2'`. `--layer` adds the single Conv-2 layer rows of
  * bench/sparse-conv.ts (`net: 'conv2-layer'`); --no-conv skips Conv-2.
- * Runnable alone: `node --import tsx bench/sparse.ts [--json] [--densities 1,0.1] [--no-tfjs] [--no-conv] [--layer]`.
+ * `--model bert` measures the BERT encoder instead (bench/sparse-bert.ts; `--preset bert` for the
+ * larger shape). Runnable alone: `node --import tsx bench/sparse.ts [--model lenet300|conv2|bert]
+ * [--preset bert-quick|bert] [--json] [--densities 1,0.1] [--no-tfjs] [--no-conv] [--layer]`.
  */
 import { createBackend } from '../src/backend/index.ts';
 import { parse } from '../src/cli/args.ts';
+import { UserError } from '../src/util/errors.ts';
 import { BATCH, type BenchModel, CONV2, LENET, batchPool, benchNet, densityBenchFlags, densityBenchOptions, sparseModelOf } from './sparse-setup.ts';
 import { initTfjsWasm, makeTfjsLenet } from './peers/tfjs.ts';
 import { makeTfjsConvNet } from './peers/tfjs-convnet.ts';
@@ -160,15 +163,37 @@ export function printSparseRows(rows: SparseBenchRow[], net: BenchModel = LENET)
   })));
 }
 
-/** `lth bench sparse [--json] [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv] [--layer]`; returns the exit code. */
+/** The --model choices of `lth bench sparse`: the two nets of issue 11 (default both), or the encoder of issue 16. */
+const SPARSE_BENCH_MODELS = ['lenet300', 'conv2', 'bert'];
+
+/**
+ * `lth bench sparse [--model lenet300|conv2|bert] [--preset bert-quick|bert] [--json] [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv] [--layer]`;
+ * returns the exit code. Without --model: LeNet-300-100 and Conv-2 (--no-conv: LeNet only).
+ * `--model bert` runs bench/sparse-bert.ts on the encoder of --preset (default bert-quick); it
+ * has no tfjs peer.
+ */
 export async function sparseBenchCommand(argv: string[]): Promise<number> {
   const { values } = parse('bench sparse', argv, {
     ...densityBenchFlags,
     layer: { type: 'boolean', default: false },
+    model: { type: 'string' },
+    preset: { type: 'string' },
   });
   const opts = densityBenchOptions(values);
-  const rows = await runSparseBench(opts, LENET);
-  const convRows = values['no-conv'] ? [] : await runSparseBench(opts, CONV2);
+  const model = values.model === undefined ? undefined : String(values.model);
+  if (model !== undefined && !SPARSE_BENCH_MODELS.includes(model)) throw new UserError(`--model: expected one of ${SPARSE_BENCH_MODELS.join(', ')}, got '${model}'`);
+  if (values.preset !== undefined && model !== 'bert') throw new UserError('--preset: only with --model bert (the encoder shape of a bert preset)');
+  if (model === 'bert') {
+    const { bertBenchModel, printBertRows, runBertBench } = await import('./sparse-bert.ts');
+    const preset = String(values.preset ?? 'bert-quick');
+    const net = bertBenchModel(preset);
+    const rows = await runBertBench({ densities: opts.densities, rounds: opts.rounds }, net, preset);
+    if (values.json) console.log(JSON.stringify({ rows }));
+    else printBertRows(rows, net);
+    return 0;
+  }
+  const rows = model === 'conv2' ? [] : await runSparseBench(opts, LENET);
+  const convRows = values['no-conv'] || model === 'lenet300' ? [] : await runSparseBench(opts, CONV2);
   const layerRows = values.layer ? await runConvBench(opts.densities ?? SPARSE_BENCH_DENSITIES, (tasks) => interleaved(tasks, Math.min(opts.rounds ?? 3, 3))) : [];
   if (values.json) console.log(JSON.stringify({ rows: [...rows, ...convRows, ...layerRows] }));
   else {

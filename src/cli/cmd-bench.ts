@@ -35,13 +35,13 @@ const suites: Record<string, { summary: string; run(json: boolean, seconds: numb
 
 /** `lth bench <suite>`: runs one benchmark suite. */
 export const benchCommand: Command = {
-  usage: `bench <${Object.keys(suites).join('|')}> [--seconds S] [--json]  |  bench sparse [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv] [--json]  |  bench infer [--densities ...] [--rounds N] [--no-tfjs] [--no-conv] [--json]  |  bench threads [--threads N] [--rounds R] [--thresholds] [--json]`,
+  usage: `bench <${Object.keys(suites).join('|')}> [--seconds S] [--json]  |  bench sparse [--model lenet300|conv2|bert] [--preset bert-quick|bert] [--densities 1,0.1,...] [--rounds N] [--no-tfjs] [--no-conv] [--json]  |  bench infer [--densities ...] [--rounds N] [--no-tfjs] [--no-conv] [--json]  |  bench threads [--threads N] [--rounds R] [--thresholds] [--json]`,
   summary: 'benchmarks against tfjs-backend-wasm, side by side in one process',
   options: {
     seconds: { type: 'string', arg: 'S', help: 'measuring time per case in seconds (train, gemm) [default: 1.5]' },
     json: { type: 'boolean', default: false, help: 'print the measurements as JSON' },
   },
-  examples: ['bench train --seconds 3', 'bench sparse --densities 1,0.1,0.02 --rounds 3 --no-tfjs', 'bench infer --json', 'bench threads --json'],
+  examples: ['bench train --seconds 3', 'bench sparse --densities 1,0.1,0.02 --rounds 3 --no-tfjs', 'bench sparse --model bert --densities 1,0.25,0.05', 'bench infer --json', 'bench threads --json'],
   async run(argv) {
     if (argv[0] === 'sparse') {
       // the sparse suite has its own flags (densities, rounds)
