@@ -86,6 +86,14 @@ export interface BertBenchRow {
   inferSpeedup: { sparse: number; auto: number };
   /** The path 'auto' chose per encoder layer (layer0.attn.q ... layerN.ffn.fc2). */
   kernels: Record<string, 'dense' | 'sparse'>;
+  /**
+   * The encoder projections' own share of a training step, summed over Q/K/V/O/fc1/fc2 of every
+   * block, as 'auto' measured them to choose (forward, backward and Adam of each layer alone,
+   * best of its repetitions, train/crossover.ts): what the kernels can win, against the whole
+   * step (attention products, softmax, LayerNorm, GELU, embeddings stay). Null when 'auto' did
+   * not measure (above 90% density).
+   */
+  projMs: { dense: number; sparse: number } | null;
   /** The encoder layers each network's weights were in CSR form while timed (the sparse kernels ran). */
   csrLayers: { dense: string[]; sparse: string[]; auto: string[] };
 }
@@ -115,6 +123,10 @@ export async function runBertBench(opts: BertBenchOptions = {}, model: BenchMode
       const masks = Object.values(nets.dense.masks);
       const nnz = masks.reduce((s, m) => s + m.reduce((a, v) => a + v, 0), 0);
       const total = masks.reduce((s, m) => s + m.length, 0);
+      const measured = encoder.map((name) => nets.auto.plan.kernels[name]);
+      const projMs = measured.every((k) => k.denseMs !== null && k.sparseMs !== null)
+        ? { dense: measured.reduce((a, k) => a + k.denseMs!, 0), sparse: measured.reduce((a, k) => a + k.sparseMs!, 0) }
+        : null;
       rows.push({
         net: 'bert',
         preset,
@@ -127,6 +139,7 @@ export async function runBertBench(opts: BertBenchOptions = {}, model: BenchMode
         inferMs: { dense: dInfer, sparse: sInfer, auto: aInfer },
         trainSpeedup: { sparse: dTrain / sTrain, auto: dTrain / aTrain },
         inferSpeedup: { sparse: dInfer / sInfer, auto: dInfer / aInfer },
+        projMs,
         kernels: Object.fromEntries(encoder.map((name) => [name, nets.auto.plan.kernels[name].path])),
         csrLayers,
       });
@@ -159,7 +172,7 @@ export function sparseSummary(kernels: Record<string, 'dense' | 'sparse'>): stri
 /** Prints the rows as a table: ms per call and speedups over the dense kernels. */
 export function printBertRows(rows: BertBenchRow[], model: BenchModel): void {
   if (rows.length === 0) return;
-  console.log(`${model.label}, batch ${batchOf(model)}, Adam, dropout ${model.dropout}; ms per call (median of interleaved batches); x = dense / path; infer = model.forward in eval mode on the trainer's kernels`);
+  console.log(`${model.label}, batch ${batchOf(model)}, Adam, dropout ${model.dropout}; ms per call (median of interleaved batches); x = dense / path; infer = model.forward in eval mode on the trainer's kernels; proj = the Q/K/V/O/FFN layers' share of a step, as 'auto' measured them`);
   console.table(rows.map((r) => ({
     density: `${(r.density * 100).toFixed(0)}%`,
     ideal: `${r.ideal.toFixed(1)}x`,
@@ -173,6 +186,7 @@ export function printBertRows(rows: BertBenchRow[], model: BenchModel): void {
     'infer auto': r.inferMs.auto.toFixed(2),
     'infer x sparse': `${r.inferSpeedup.sparse.toFixed(2)}x`,
     'infer x auto': `${r.inferSpeedup.auto.toFixed(2)}x`,
+    'proj dense/sparse': r.projMs === null ? '-' : `${r.projMs.dense.toFixed(1)} / ${r.projMs.sparse.toFixed(1)}`,
     'auto sparse layers': sparseSummary(r.kernels),
   })));
 }

@@ -60,6 +60,7 @@ test('runBertBench: one row per density; forced sparse runs the CSR kernels on e
     // the tiny layers sit below the trainer's minimum work for measuring: 'auto' keeps them dense
     assert.equal(r.csrLayers.auto, []);
     assert.ok(Object.values(r.kernels).every((k) => k === 'dense'));
+    assert.is(r.projMs, null);
   });
   // every step of the forced-sparse network ran the sparse weight gradient of all 12 encoder
   // layers: 8 of shape 8x8 (q, k, v, o of two blocks) per fc1 (16x8) and per fc2 (8x16)
