@@ -54,6 +54,7 @@ export interface TransformerSection {
   hidden: number;
   ffn: number;
   patch: number;
+  norm: 'auto' | 'post' | 'pre';
 }
 
 /** Token data settings (spam, spam-mlm); other datasets ignore them. */
@@ -156,6 +157,7 @@ export const transformerSchema: Schema<TransformerSection> = {
   hidden: int(128, 'hidden width', 1, 4096),
   ffn: int(512, 'feed-forward width', 1, 16384),
   patch: int(7, 'vit: patch side in pixels (the image sides must be multiples of it)', 1, 256),
+  norm: str<'auto' | 'post' | 'pre'>('auto', 'LayerNorm placement: post (after each residual, as BERT), pre (before each block, plus a final LayerNorm, as ViT; trains more stably from scratch), or auto (bert post, vit pre)', ['auto', 'post', 'pre']),
 };
 
 /** The text section's fields. */

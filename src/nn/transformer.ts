@@ -16,7 +16,8 @@
  * it classifies from the [CLS] row through a tanh pooler (logits [n, classes]).
  *
  * BERT uses post-LayerNorm blocks (x = LN(x + f(x))), as the original; ViT uses pre-LayerNorm
- * blocks (x = x + f(LN(x))) with a final LayerNorm, as Dosovitskiy et al., and mean-pools its
+ * blocks (x = x + f(LN(x))) with a final LayerNorm, as Dosovitskiy et al. (config
+ * `transformer.norm` picks either for either model), and ViT mean-pools its
  * patch tokens instead of a class token (Beyer et al. 2022 found that as good and it needs no
  * concatenation). GELU is the tanh approximation.
  */
@@ -41,10 +42,17 @@ export interface TransformerShape {
   ffn: number;
   /** ViT: patch side in pixels (the image sides must be multiples of it). */
   patch: number;
+  /** Where the LayerNorms sit: after each residual (post, BERT), before each block (pre, ViT), or auto: the model's own. */
+  norm?: 'auto' | 'post' | 'pre';
 }
 
 /** The `bert` preset size (issue 16: about 4 layers, 4 heads, hidden 128). */
-export const DEFAULT_TRANSFORMER: TransformerShape = { layers: 4, heads: 4, hidden: 128, ffn: 512, patch: 7 };
+export const DEFAULT_TRANSFORMER: TransformerShape = { layers: 4, heads: 4, hidden: 128, ffn: 512, patch: 7, norm: 'auto' };
+
+/** Whether blocks normalise before (pre-LN) or after (post-LN) each residual; `auto` gives the model's own default. */
+function preNormOf(s: TransformerShape, modelDefault: boolean): boolean {
+  return s.norm === 'pre' ? true : s.norm === 'post' ? false : modelDefault;
+}
 
 const LN_EPS = 1e-5;
 
@@ -180,6 +188,9 @@ export class Bert extends Module {
   readonly mlmDecoder: Linear | null;
   readonly seq: number;
   readonly masked: number;
+  readonly preNorm: boolean;
+  /** Pre-LN only: the LayerNorm after the last block. */
+  readonly finalNorm: LayerNorm | null;
 
   constructor(b: Backend, readonly text: TextInfo, readonly numClasses: number, readonly shape: TransformerShape, readonly dropoutP: number) {
     super();
@@ -190,7 +201,9 @@ export class Bert extends Module {
     this.tokens = makeParameter(b, 'embed.tokens', [text.vocabSize, h], { kind: 'glorotNormal', fanIn: text.vocabSize, fanOut: h }, false);
     this.positions = makeParameter(b, 'embed.positions', [text.seqLen, h], { kind: 'glorotNormal', fanIn: text.seqLen, fanOut: h }, false);
     this.embedNorm = new LayerNorm(b, 'embed.norm', h);
-    this.blocks = Array.from({ length: shape.layers }, (_, i) => new EncoderBlock(b, `layer${i}`, shape, dropoutP, false));
+    this.preNorm = preNormOf(shape, false);
+    this.blocks = Array.from({ length: shape.layers }, (_, i) => new EncoderBlock(b, `layer${i}`, shape, dropoutP, this.preNorm));
+    this.finalNorm = this.preNorm ? new LayerNorm(b, 'norm', h) : null;
     if (this.masked > 0) {
       this.pooler = this.classifier = null;
       this.mlmTransform = new Linear(b, 'mlm.transform', h, h, false, false);
@@ -222,6 +235,7 @@ export class Bert extends Module {
     t = view(ctx, addPerExample(ctx, view(ctx, t, [n, seq * h]), this.positions.tensor, n), [n * seq, h]);
     t = dropout(ctx, this.embedNorm.forward(ctx, t), this.dropoutP);
     for (const block of this.blocks) t = block.run(ctx, t, n, seq, keyMask);
+    if (this.finalNorm !== null) t = this.finalNorm.forward(ctx, t);
     if (masked > 0) {
       // rows of t at the masked positions: example i's position p is row i * seq + p
       const pos = b.scratch(n * masked);
@@ -240,7 +254,7 @@ export class Bert extends Module {
     const heads = this.masked > 0
       ? [...this.mlmTransform!.parameters(), ...this.mlmNorm!.parameters(), ...this.mlmDecoder!.parameters()]
       : [...this.pooler!.parameters(), ...this.classifier!.parameters()];
-    return [this.tokens, this.positions, ...this.embedNorm.parameters(), ...this.blocks.flatMap((bl) => bl.parameters()), ...heads];
+    return [this.tokens, this.positions, ...this.embedNorm.parameters(), ...this.blocks.flatMap((bl) => bl.parameters()), ...(this.finalNorm?.parameters() ?? []), ...heads];
   }
 }
 
@@ -270,7 +284,7 @@ export class Vit extends Module {
     const h = shape.hidden;
     this.patchEmbed = new Linear(b, 'embed.patch', this.patchDim, h, false, false);
     this.positions = makeParameter(b, 'embed.positions', [this.tokens, h], { kind: 'glorotNormal', fanIn: this.tokens, fanOut: h }, false);
-    this.blocks = Array.from({ length: shape.layers }, (_, i) => new EncoderBlock(b, `layer${i}`, shape, dropoutP, true));
+    this.blocks = Array.from({ length: shape.layers }, (_, i) => new EncoderBlock(b, `layer${i}`, shape, dropoutP, preNormOf(shape, true)));
     this.norm = new LayerNorm(b, 'norm', h);
     this.classifier = new Linear(b, 'classifier', h, numClasses, false, false);
   }

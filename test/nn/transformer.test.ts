@@ -91,6 +91,23 @@ test('bert: numeric gradient check through the whole encoder (classification, pa
   gradCheck(b, params.filter((p) => pick.includes(p.name)).map((p) => p.tensor), lossFn, { training: false, h: 1e-2, tol: 3e-2 });
 });
 
+test('bert with pre-LN blocks (transformer.norm pre): a final LayerNorm, and gradients still check', () => {
+  const b = new JsBackend();
+  const model = bert(b, { vocabSize: 11, seqLen: 5, maskedPositions: 0 }, 2, { layers: 1, heads: 2, hidden: 4, ffn: 6, patch: 1, norm: 'pre' });
+  const params = model.parameters();
+  assert.ok(params.some((p) => p.name === 'norm.gamma'), 'the final LayerNorm');
+  assert.not.ok(bert(b, { vocabSize: 11, seqLen: 5, maskedPositions: 0 }).parameters().some((p) => p.name === 'norm.gamma'), 'post-LN has none');
+  initParameters(b, params, new Rng(17));
+  const lossFn = (ctx: Ctx): number => {
+    const x = new Tensor([2, 5], b.scratch(10), false);
+    b.write(x.buf, [2, 7, 8, 3, 0, 2, 5, 6, 9, 3]);
+    const y = b.scratch(2);
+    b.write(y, [1, 0]);
+    return softmaxCrossEntropy(ctx, model.forward(ctx, x), y);
+  };
+  gradCheck(b, params.filter((p) => ['layer0.attn.q.weight', 'layer0.ffn.fc2.weight', 'norm.gamma', 'embed.tokens'].includes(p.name)).map((p) => p.tensor), lossFn, { training: false, h: 1e-2, tol: 3e-2 });
+});
+
 test('bert: numeric gradient check of the MLM head (masked positions, an ignored slot)', () => {
   const b = new JsBackend();
   const model = bert(b, { vocabSize: 9, seqLen: 4, maskedPositions: 2 }, 9, { layers: 1, heads: 1, hidden: 4, ffn: 4, patch: 1 });
