@@ -160,7 +160,7 @@ export function benchNet(b: Backend, density: number, mode: SparseMode, pool: { 
     },
     predictDense: (x, n) => {
       b.resetScratch();
-      const t = new Tensor([n, FEATURES], b.scratch(n * FEATURES), false);
+      const t = new Tensor([n, FEATURES], b.scratchUninit(n * FEATURES), false); // written in full below
       b.write(t.buf, x.subarray(0, n * FEATURES));
       return b.read(net.model.forward(ectx, t).buf);
     },

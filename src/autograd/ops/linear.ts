@@ -10,7 +10,9 @@ export function linear(ctx: Ctx, x: Tensor, w: Tensor, bias: Tensor | null, relu
   const [m, k] = x.shape;
   const n = w.shape[0];
   if (w.shape[1] !== k) throw new Error(`linear: x is [${x.shape}] but weight is [${w.shape}]`);
-  const y = new Tensor([m, n], b.scratch(m * n), x.requiresGrad || w.requiresGrad);
+  // Uninitialised: the GEMM (not accumulating) writes every element, as reluBackward does below
+  // (zeroing them first is a pass over memory for nothing, ~0.4 ms per evaluation at batch 1000).
+  const y = new Tensor([m, n], b.scratchUninit(m * n), x.requiresGrad || w.requiresGrad);
   b.gemm('nt', m, n, k, x.buf, w.buf, y.buf, false);
   if (bias !== null || relu) {
     if (bias !== null) b.biasAct(y.buf, bias.buf, y.buf, m, n, relu);
@@ -21,7 +23,7 @@ export function linear(ctx: Ctx, x: Tensor, w: Tensor, bias: Tensor | null, relu
       if (y.grad === null) return;
       let dy = y.grad;
       if (relu) {
-        const masked = b.scratch(m * n);
+        const masked = b.scratchUninit(m * n);
         b.reluBackward(y.buf, y.grad, masked, m * n, false);
         dy = masked;
       }
