@@ -27,11 +27,65 @@ function generated(shape: number[], n: { train: number; val: number }): Dataset 
   return { name: 'generated', inputShape: shape, numClasses: 10, train: split(n.train), val: split(n.val), test: split(10), description: 'random images' };
 }
 
+const IMAGE_MODELS = ['lenet300', 'conv2', 'conv4', 'conv6', 'vgg19', 'resnet20'];
+
 test('the models under test are the ones the CLI lists', () => {
-  assert.equal(Object.keys(models), ['lenet300', 'conv2', 'conv4', 'conv6', 'vgg19', 'resnet20']);
+  assert.equal(Object.keys(models), [...IMAGE_MODELS, 'bert', 'vit']);
 });
 
-for (const model of Object.keys(models)) {
+/** Runs one training step at `batchSize` and one evaluation of `data`'s validation split; returns the final record's validation loss. */
+async function stepAndEvaluate(model: string, data: Dataset, batchSize: number, build: Parameters<ReturnType<typeof getModel>['build']>[1]) {
+  const b = await createWasmBackend();
+  const net = getModel(model).build(b, build);
+  const params = net.parameters();
+  const opt = makeOptimizer(b, params, { kind: 'adam', lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+  const gen = train(b, net, params, opt, data, { iterations: 1, batchSize, evalEvery: 1, evalBatchSize: 1000, lr: () => 1e-4, model }, { data: new Rng(2), dropout: new Rng(3) });
+  let r = gen.next();
+  while (!r.done) r = gen.next();
+  return { valLoss: r.value.final.valLoss, bytes: b.memoryBytes() };
+}
+
+// The transformers at their presets' sizes and batches: bert (4 layers, hidden 128, 128 tokens,
+// batch 32) on token rows, with and without the MLM head, and vit-quick on MNIST-shaped images.
+for (const [preset, mlm] of [['bert', false], ['bert-pretrain', true]] as const) {
+  test(`bert at preset ${preset}: a step at its batch and an evaluation of 1,100 rows stay under 2 GiB`, async () => {
+    const cfg = presetConfig(preset);
+    const seqLen = cfg.text.seqLen;
+    const k = mlm ? Math.ceil(0.15 * seqLen) : 0;
+    const text = { vocabSize: cfg.text.vocabSize, seqLen, maskedPositions: k };
+    const rng = new Rng(11);
+    const rows = (m: number) => {
+      const x = new Float32Array(m * (seqLen + k));
+      const y = new Float32Array(m * Math.max(1, k));
+      for (let i = 0; i < m; i++) {
+        const len = 8 + rng.int(seqLen - 8);
+        x[i * (seqLen + k)] = 2;
+        for (let j = 1; j < len; j++) x[i * (seqLen + k) + j] = 5 + rng.int(text.vocabSize - 5);
+        for (let j = 0; j < k; j++) {
+          x[i * (seqLen + k) + seqLen + j] = 1 + j;
+          y[i * k + j] = j < 5 ? 5 + rng.int(text.vocabSize - 5) : -1;
+        }
+        if (k === 0) y[i] = i % 2;
+      }
+      return { x, y, n: m };
+    };
+    const numClasses = mlm ? text.vocabSize : 2;
+    const data: Dataset = { name: 'tokens', description: 'random token rows', inputShape: [seqLen + k], numClasses, labelWidth: Math.max(1, k), text, train: rows(cfg.batchSize), val: rows(1100), test: rows(10) };
+    const r = await stepAndEvaluate('bert', data, cfg.batchSize, { inputShape: data.inputShape, numClasses, text, transformer: cfg.transformer, dropout: cfg.dropout });
+    assert.ok(Number.isFinite(r.valLoss), 'evaluated');
+    assert.ok(r.bytes < 2 * GiB, `${(r.bytes / 2 ** 20).toFixed(0)} MiB of wasm memory`);
+  });
+}
+
+test('vit at preset vit-quick: a step at its batch and an evaluation of 1,100 rows stay under 2 GiB', async () => {
+  const cfg = presetConfig('vit-quick');
+  const data = generated([1, 28, 28], { train: cfg.batchSize, val: 1100 });
+  const r = await stepAndEvaluate('vit', data, cfg.batchSize, { inputShape: [1, 28, 28], numClasses: 10, transformer: cfg.transformer });
+  assert.ok(Number.isFinite(r.valLoss), 'evaluated');
+  assert.ok(r.bytes < 2 * GiB, `${(r.bytes / 2 ** 20).toFixed(0)} MiB of wasm memory`);
+});
+
+for (const model of IMAGE_MODELS) {
   for (const shape of SHAPES) {
     const batchSize = presetConfig(`${model}-paper`).batchSize;
     const evalRows = model === 'lenet300' || (model === 'resnet20' && shape[0] === 1) ? 1100 : 9;
