@@ -5,7 +5,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Buf, GemmLayout, SeqOps } from './backend.ts';
-import { GELU_A, GELU_C, checkIds } from './js-seq.ts';
+import { GELU_A, GELU_C, checkIds } from './seq-common.ts';
 import type { TfStore } from './tfjs-memory.ts';
 import type { Tf } from './tfjs-init.ts';
 

@@ -8,7 +8,7 @@
  * rows, dgamma and dbeta (sums over rows) over columns.
  */
 import type { Buf, GemmLayout, SeqOps } from './backend.ts';
-import { checkIds } from './js-seq.ts';
+import { checkIds } from './seq-common.ts';
 import { MIN_ELEMS_PER_THREAD, MIN_FLOPS_PER_THREAD, type Par, ranges } from './threads/split.ts';
 import type { WasmMemory } from './wasm-memory.ts';
 

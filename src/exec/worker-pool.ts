@@ -14,7 +14,6 @@ import type { Dataset } from '../data/dataset.ts';
 import { FileStore } from '../experiment/store/fs-store.ts';
 import type { ExecutorFactory, PieceExecutor } from '../experiment/scheduler.ts';
 import { UserError } from '../util/errors.ts';
-import type { PieceWorkerData } from './piece-worker.ts';
 import { PushedRun, type WorkerMessage } from './pushed-run.ts';
 import { shareDataset } from './shared-dataset.ts';
 
@@ -29,7 +28,9 @@ export function defaultWorkers(): number {
  * `lth run --workers` and `lth worker --workers` make, so pieces side by side do not each take
  * every core (a library caller's config keeps threads 0, and an explicit count stays).
  */
-export function pieceWorkerData(data: Dataset, workers: number): PieceWorkerData {
+// The return type is spelled out (not PieceWorkerData) so the package's declarations do not reach
+// piece-worker.ts and its node:worker_threads types.
+export function pieceWorkerData(data: Dataset, workers: number): { data: Dataset; threads: number } {
   return { data, threads: resolveThreads(0, workers) };
 }
 

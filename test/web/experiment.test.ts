@@ -27,7 +27,7 @@ const form: RunSettings = {
 
 test('the page offers every preset whose data a tab has (capped for a tab) and every branch', () => {
   const offered = webPresets();
-  assert.equal(offered.map((p) => p.name).sort(), ['compare', 'conv-quick', 'lenet300-paper', 'quick']);
+  assert.equal(offered.map((p) => p.name).sort(), ['compare', 'conv-quick', 'lenet300-paper', 'quick', 'vit-quick']);
   assert.ok(Object.keys(presets).some((n) => !offered.some((p) => p.name === n)), 'CIFAR-10 presets are not offered');
   const paper = offered.find((p) => p.name === 'lenet300-paper')!;
   assert.equal([paper.rounds, paper.iterations], [TAB_LIMITS.rounds, TAB_LIMITS.iterations]);
