@@ -47,8 +47,10 @@ async function stepAndEvaluate(model: string, data: Dataset, batchSize: number, 
 
 // The transformers at their presets' sizes and batches: bert (4 layers, hidden 128, 128 tokens,
 // batch 32) on token rows, with and without the MLM head, and vit-quick on MNIST-shaped images.
+// A bert row costs ~2.8 MB of activations in an evaluation pass, so 300 rows already take
+// several passes capped by the scratch budget (1,100 would add ~30 s of compute and no new case).
 for (const [preset, mlm] of [['bert', false], ['bert-pretrain', true]] as const) {
-  test(`bert at preset ${preset}: a step at its batch and an evaluation of 1,100 rows stay under 2 GiB`, async () => {
+  test(`bert at preset ${preset}: a step at its batch and an evaluation of 300 rows (several capped passes) stay under 2 GiB`, async () => {
     const cfg = presetConfig(preset);
     const seqLen = cfg.text.seqLen;
     const k = mlm ? Math.ceil(0.15 * seqLen) : 0;
@@ -70,7 +72,7 @@ for (const [preset, mlm] of [['bert', false], ['bert-pretrain', true]] as const)
       return { x, y, n: m };
     };
     const numClasses = mlm ? text.vocabSize : 2;
-    const data: Dataset = { name: 'tokens', description: 'random token rows', inputShape: [seqLen + k], numClasses, labelWidth: Math.max(1, k), text, train: rows(cfg.batchSize), val: rows(1100), test: rows(10) };
+    const data: Dataset = { name: 'tokens', description: 'random token rows', inputShape: [seqLen + k], numClasses, labelWidth: Math.max(1, k), text, train: rows(cfg.batchSize), val: rows(300), test: rows(10) };
     const r = await stepAndEvaluate('bert', data, cfg.batchSize, { inputShape: data.inputShape, numClasses, text, transformer: cfg.transformer, dropout: cfg.dropout });
     assert.ok(Number.isFinite(r.valLoss), 'evaluated');
     assert.ok(r.bytes < 2 * GiB, `${(r.bytes / 2 ** 20).toFixed(0)} MiB of wasm memory`);
