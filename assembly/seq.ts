@@ -342,6 +342,31 @@ export function layer_norm_f32(x: usize, gamma: usize, beta: usize, y: usize, me
 }
 
 /**
+ * One row of LayerNorm's input gradient once the row's sums are known (sg = mean of dy*gamma,
+ * sgx = mean of dy*gamma*xhat): dx (+)= rstd * (dy*gamma - sg - xhat*sgx). Shared by the whole
+ * backward and its row-split half, so the two write the same values.
+ */
+@inline
+function layerNormDxRow(xr: usize, dr: usize, gamma: usize, xo: usize, mu: f32, rs: f32, sg: f32, sgx: f32, n4: i32, cols: i32, acc: bool): void {
+  const vmu = f32x4.splat(mu), vrs = f32x4.splat(rs);
+  const vsg = f32x4.splat(sg), vsgx = f32x4.splat(sgx);
+  for (let j = 0; j < n4; j += 4) {
+    const o = <usize>j << 2;
+    const xh = f32x4.mul(f32x4.sub(v128.load(xr + o), vmu), vrs);
+    const g = f32x4.mul(v128.load(dr + o), v128.load(gamma + o));
+    let v = f32x4.mul(vrs, f32x4.sub(f32x4.sub(g, vsg), f32x4.mul(xh, vsgx)));
+    if (acc) v = f32x4.add(v128.load(xo + o), v);
+    v128.store(xo + o, v);
+  }
+  for (let j = n4; j < cols; j++) {
+    const o = <usize>j << 2;
+    const xh = (load<f32>(xr + o) - mu) * rs;
+    const v = rs * (load<f32>(dr + o) * load<f32>(gamma + o) - sg - xh * sgx);
+    store<f32>(xo + o, acc ? load<f32>(xo + o) + v : v);
+  }
+}
+
+/**
  * Gradients of layer_norm_f32 over `rows` rows of cols, xhat = (x - mean) * rstd, g = dy * gamma:
  * dx (+)= rstd * (g - mean(g) - xhat * mean(g * xhat)); dgamma (+)= sum over rows of dy * xhat;
  * dbeta (+)= sum over rows of dy (all three overwritten unless acc).
@@ -381,23 +406,7 @@ export function layer_norm_backward_f32(x: usize, dy: usize, mean: usize, rstd: 
       store<f32>(dgamma + o, load<f32>(dgamma + o) + d * xh);
       store<f32>(dbeta + o, load<f32>(dbeta + o) + d);
     }
-    sg *= invC;
-    sgx *= invC;
-    const vsg = f32x4.splat(sg), vsgx = f32x4.splat(sgx);
-    for (let j = 0; j < n4; j += 4) {
-      const o = <usize>j << 2;
-      const xh = f32x4.mul(f32x4.sub(v128.load(xr + o), vmu), vrs);
-      const g = f32x4.mul(v128.load(dr + o), v128.load(gamma + o));
-      let v = f32x4.mul(vrs, f32x4.sub(f32x4.sub(g, vsg), f32x4.mul(xh, vsgx)));
-      if (acc) v = f32x4.add(v128.load(xo + o), v);
-      v128.store(xo + o, v);
-    }
-    for (let j = n4; j < cols; j++) {
-      const o = <usize>j << 2;
-      const xh = (load<f32>(xr + o) - mu) * rs;
-      const v = rs * (load<f32>(dr + o) * load<f32>(gamma + o) - sg - xh * sgx);
-      store<f32>(xo + o, acc ? load<f32>(xo + o) + v : v);
-    }
+    layerNormDxRow(xr, dr, gamma, xo, mu, rs, sg * invC, sgx * invC, n4, cols, acc);
   }
 }
 
@@ -429,23 +438,7 @@ export function layer_norm_backward_dx_f32(x: usize, dy: usize, mean: usize, rst
       sg += g;
       sgx += g * xh;
     }
-    sg *= invC;
-    sgx *= invC;
-    const vsg = f32x4.splat(sg), vsgx = f32x4.splat(sgx);
-    for (let j = 0; j < n4; j += 4) {
-      const o = <usize>j << 2;
-      const xh = f32x4.mul(f32x4.sub(v128.load(xr + o), vmu), vrs);
-      const g = f32x4.mul(v128.load(dr + o), v128.load(gamma + o));
-      let v = f32x4.mul(vrs, f32x4.sub(f32x4.sub(g, vsg), f32x4.mul(xh, vsgx)));
-      if (acc) v = f32x4.add(v128.load(xo + o), v);
-      v128.store(xo + o, v);
-    }
-    for (let j = n4; j < cols; j++) {
-      const o = <usize>j << 2;
-      const xh = (load<f32>(xr + o) - mu) * rs;
-      const v = rs * (load<f32>(dr + o) * load<f32>(gamma + o) - sg - xh * sgx);
-      store<f32>(xo + o, acc ? load<f32>(xo + o) + v : v);
-    }
+    layerNormDxRow(xr, dr, gamma, xo, mu, rs, sg * invC, sgx * invC, n4, cols, acc);
   }
 }
 
