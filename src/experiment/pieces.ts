@@ -1,5 +1,5 @@
 import type { LoadOptions } from '../data/registry.ts';
-import type { Masks } from '../prune/masks.ts';
+import { type Masks, countOnes } from '../prune/masks.ts';
 import { type Scores, magnitudeScores } from '../prune/magnitude.ts';
 import { pruneSchedules } from '../prune/schedules.ts';
 import { pruneStrategies } from '../prune/strategies.ts';
@@ -112,10 +112,4 @@ export function pruneStep(cfg: ExperimentConfig, scores: Scores, mask: Masks, ra
     global = compound(cfg.pruning.rate);
   }
   return lookup(pruneStrategies, cfg.pruning.strategy, 'pruning strategy').prune(scores, mask, { perLayer, global });
-}
-
-function countOnes(m: Uint8Array): number {
-  let c = 0;
-  for (let i = 0; i < m.length; i++) c += m[i];
-  return c;
 }

@@ -4,7 +4,7 @@ import { type Ctx, evalCtx, trainCtx } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { AugmentOptions } from '../data/augment.ts';
 import { Batcher, evalBatches } from '../data/batcher.ts';
-import { type Dataset, type Split, featureCount, labelWidth } from '../data/dataset.ts';
+import { type Dataset, type Split, featureCount, splitLabelWidth } from '../data/dataset.ts';
 import type { Module, Parameter } from '../nn/module.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import type { Rng } from '../util/rng.ts';
@@ -103,9 +103,10 @@ const PROBE_ROWS = 8;
  * same for every batch size and the loss differs only in summation order.
  */
 export function evaluate(b: Backend, model: Module, split: Split, features: number, numClasses: number, rng: Rng,
-  batchSize = 1000, budgetBytes = EVAL_SCRATCH_BUDGET, opts: EvaluateOptions = {}): Evaluation {
+  batchSize = 1000, budgetBytes = EVAL_SCRATCH_BUDGET): Evaluation {
   const ctx = evalCtx(b, rng);
-  const width = opts.labelWidth ?? 1;
+  // Labels per example, as the split holds them (evalBatches yields n * width of them).
+  const width = splitLabelWidth(split);
   // F1 of class 1 for two-class data with one label per example (spam vs ham).
   const wantF1 = numClasses === 2 && width === 1;
   let tp = 0;
@@ -122,9 +123,8 @@ export function evaluate(b: Backend, model: Module, split: Split, features: numb
       b.write(x.buf, batch.x);
       const logits = inferenceForward(ctx, model, x);
       const m = batch.n * width;
-      if (batch.y.length < m) throw new Error(`evaluate: ${batch.y.length} labels for ${batch.n} examples of ${width} labels each`);
       const labels = b.scratch(m);
-      b.write(labels, batch.y.subarray(0, m));
+      b.write(labels, batch.y);
       let valid = 0;
       for (let i = 0; i < m; i++) if (batch.y[i] >= 0) valid++;
       // The loss is the mean over the labels counted (negative ones are ignored).
@@ -154,11 +154,6 @@ export function evaluate(b: Backend, model: Module, split: Split, features: numb
   const res: Evaluation = { loss: counted > 0 ? lossSum / counted : NaN, accuracy: counted > 0 ? correct / counted : NaN };
   if (wantF1) res.f1 = f1Score(tp, fp, fn);
   return res;
-}
-
-/** What evaluate() may be told beyond the split: labels per example (Dataset.labelWidth). */
-export interface EvaluateOptions {
-  labelWidth?: number;
 }
 
 /** Mean loss and accuracy over the labels counted; F1 of class 1 for two-class, one-label data. */
@@ -240,7 +235,6 @@ function* trainSteps(
   rng: { data: Rng; dropout: Rng },
 ): Generator<TrainEvent, Omit<TrainResult, 'kernels'>> {
   const features = featureCount(data.inputShape);
-  const width = labelWidth(data);
   const aug = opts.augment;
   const batcher = new Batcher(data.train, opts.batchSize, rng.data, aug && ((aug.crop ?? 0) > 0 || aug.flip) ? { augment: { ...aug, shape: data.inputShape } } : {});
   const ctx = trainCtx(b, rng.dropout);
@@ -256,9 +250,8 @@ function* trainSteps(
   let last = start;
   const evaluateAt = (it: number): EvalRecord => {
     const e0 = performance.now();
-    const evalOpts = { labelWidth: width };
-    const val = evaluate(b, model, data.val, features, data.numClasses, rng.dropout, opts.evalBatchSize, EVAL_SCRATCH_BUDGET, evalOpts);
-    const test = evaluate(b, model, data.test, features, data.numClasses, rng.dropout, opts.evalBatchSize, EVAL_SCRATCH_BUDGET, evalOpts);
+    const val = evaluate(b, model, data.val, features, data.numClasses, rng.dropout, opts.evalBatchSize);
+    const test = evaluate(b, model, data.test, features, data.numClasses, rng.dropout, opts.evalBatchSize);
     evalMs += performance.now() - e0;
     const record: EvalRecord = { iteration: it, trainLoss: lossSum / lossCount, valLoss: val.loss, valAccuracy: val.accuracy, testLoss: test.loss, testAccuracy: test.accuracy };
     if (test.f1 !== undefined) record.testF1 = test.f1;
@@ -272,7 +265,7 @@ function* trainSteps(
   if (wanted.has(start)) snapshots.set(start, snapshotWeights(b, params));
   for (let it = start + 1; it <= opts.iterations; it++) {
     const batch = batcher.next();
-    const loss = trainStep(ctx, model, params, opt, batch.x, batch.y, batch.n, features, opts.lr(it), width);
+    const loss = trainStep(ctx, model, params, opt, batch.x, batch.y, batch.n, features, opts.lr(it), batcher.labelWidth);
     last = it;
     lossSum += loss;
     lossCount++;
