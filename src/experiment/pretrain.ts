@@ -19,7 +19,7 @@ import { applyMasks } from '../prune/apply.ts';
 import { type Masks, fullMasks } from '../prune/masks.ts';
 import { prunableParams } from '../prune/apply.ts';
 import { type Network, buildNetwork, disposeNetwork } from '../train/setup.ts';
-import { type Weights, snapshotWeights } from '../train/state.ts';
+import { type Weights, restoreWeights, snapshotWeights } from '../train/state.ts';
 import { refreshSparse } from '../nn/sparse-linear.ts';
 import { type TrainResult, train } from '../train/trainer.ts';
 import { UserError } from '../util/errors.ts';
@@ -103,7 +103,7 @@ export function* trainMlm(ctx: PieceContext, what: string, start: Weights | 'ini
   const { cfg, b } = ctx;
   const rng = mlmRngs(ctx, what);
   if (start === 'init') initParameters(b, env.net.params, rng.init);
-  else restoreMatching(b, env.net.params, start, true);
+  else restoreWeights(b, env.net.params, start);
   applyMasks(b, env.net.params, mask ?? fullMasks(Object.fromEntries(prunableParams(env.net.params).map((p) => [p.name, p.size]))));
   env.opt.reset();
   const { lr, batchSize } = pretrainSettings(cfg);
@@ -154,20 +154,13 @@ export function* pretrainedWeights(ctx: PieceContext): Generator<RunEvent, Weigh
 
 /**
  * Writes the saved values of every parameter that `w` holds with the same size (the encoder
- * of a pre-trained network into a downstream one); the rest keep their values. With `all`, a
- * parameter missing from `w` is an error.
+ * of a pre-trained network into a downstream one); the rest keep their values.
  */
-export function restoreMatching(b: Backend, params: Parameter[], w: Weights, all = false): number {
-  let n = 0;
+export function restoreMatching(b: Backend, params: Parameter[], w: Weights): void {
   for (const p of params) {
     const src = w[p.name];
-    if (src === undefined || src.length !== p.size) {
-      if (all) throw new Error(`restoreMatching: no saved values of ${p.size} for '${p.name}'`);
-      continue;
-    }
+    if (src === undefined || src.length !== p.size) continue;
     b.write(p.tensor.buf, src);
     refreshSparse(b, p);
-    n++;
   }
-  return n;
 }

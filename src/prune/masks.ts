@@ -32,6 +32,11 @@ export function fullMasks(sizes: Record<string, number>): Masks {
   return out;
 }
 
+/** All-ones masks of the same parameters and sizes as `masks`. */
+export function fullMasksLike(masks: Masks): Masks {
+  return fullMasks(Object.fromEntries(Object.entries(masks).map(([k, m]) => [k, m.length])));
+}
+
 /** A deep copy. */
 export function cloneMasks(masks: Masks): Masks {
   const out: Masks = {};

@@ -3,7 +3,7 @@
  * `pruning.schedule` accepts exactly these keys; adding a schedule is one entry here.
  */
 import { type Described, describeKeys } from '../util/registry.ts';
-import { type Masks, fullMasks } from './masks.ts';
+import { type Masks, fullMasksLike } from './masks.ts';
 
 /** Prunable weights by parameter name. */
 type WeightsByName = Record<string, Float32Array>;
@@ -29,7 +29,7 @@ const entries = {
   },
   oneShot: {
     description: 'prune the dense network directly to each round\'s size',
-    plan: (round, prev, _trained, denseTrained) => ({ base: fullMasks(Object.fromEntries(Object.entries(prev).map(([k, m]) => [k, m.length]))), source: denseTrained, steps: round }),
+    plan: (round, prev, _trained, denseTrained) => ({ base: fullMasksLike(prev), source: denseTrained, steps: round }),
   },
 } satisfies Record<string, PruneSchedule>;
 

@@ -3,7 +3,7 @@ import { Batcher } from '../../data/batcher.ts';
 import { initParameters } from '../../nn/module.ts';
 import { applyMasks } from '../../prune/apply.ts';
 import { type ScoreBatch, layerCounts, maskFromScores } from '../../prune/at-init/index.ts';
-import { type Masks, fullMasks, maskTotals } from '../../prune/masks.ts';
+import { type Masks, fullMasksLike, maskTotals } from '../../prune/masks.ts';
 import { type ScoreInput, type Scorer, type ScorerName, scorers } from '../../prune/scorers.ts';
 import { snapshotWeights } from '../../train/state.ts';
 import type { PieceResult } from '../pieces.ts';
@@ -42,7 +42,7 @@ function scoringBatches(ctx: PieceContext, count: number): ScoreBatch[] {
  */
 function atInitMask(ctx: PieceContext, scorer: Scorer): Masks {
   const { b, net, cfg, ticketMask } = ctx;
-  const full = fullMasks(Object.fromEntries(Object.entries(ticketMask).map(([k, m]) => [k, m.length])));
+  const full = fullMasksLike(ticketMask);
   applyMasks(b, net.params, full);
   const { remaining, total } = maskTotals(ticketMask);
   const density = remaining / total;

@@ -4,7 +4,8 @@ import { initParameters } from '../../nn/module.ts';
 import type { Optimizer } from '../../optim/optimizer.ts';
 import { lrSchedule } from '../../optim/schedule.ts';
 import { applyMasks } from '../../prune/apply.ts';
-import { type Masks, density } from '../../prune/masks.ts';
+import { type Masks, density, fullMasksLike } from '../../prune/masks.ts';
+import { magnitudeScores } from '../../prune/magnitude.ts';
 import type { KernelPlanStore } from '../../train/kernel-plan.ts';
 import type { Network } from '../../train/setup.ts';
 import { type Weights, restoreWeights } from '../../train/state.ts';
@@ -13,7 +14,7 @@ import type { Rng } from '../../util/rng.ts';
 import type { BranchName, ExperimentConfig } from '../config.ts';
 import type { PieceId } from '../piece-schema.ts';
 import type { PieceResult } from '../pieces.ts';
-import { trialSeed } from '../pieces.ts';
+import { pruneStep, trialSeed } from '../pieces.ts';
 import { runKeys } from '../store/keys.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { type PretrainEnv, pretrainedWeights, restoreMatching } from '../pretrain.ts';
@@ -135,6 +136,22 @@ export function pieceResult(ctx: PieceContext, mask: Masks, res: TrainResult, ex
     ...(extras ? { extras } : {}),
     ...(res.diverged ? { diverged: { iteration: res.diverged.iteration, loss: String(res.diverged.loss) } } : {}),
   };
+}
+
+/**
+ * Round r's mask of a branch with its own pruning chain (fine-tuning's, the MLM ticket's): read
+ * when saved, else the chain's mask of round r-1 (all ones in round 1) pruned at the run's rates
+ * by the magnitudes of `prevTrained()` (the chain's trained network of round r-1), and saved.
+ */
+export function chainMask(ctx: PieceContext, branch: BranchName, prevTrained: () => Weights): Masks {
+  const { store, round, trial } = ctx;
+  const maskShapes = Object.fromEntries(Object.keys(ctx.ticketMask).map((k) => [k, ctx.shapes[k]]));
+  const key = runKeys.branchMask(round, trial, branch);
+  if (store.has(key)) return store.getMasks(key, maskShapes);
+  const prev = round === 1 ? fullMasksLike(ctx.ticketMask) : store.getMasks(runKeys.branchMask(round - 1, trial, branch), maskShapes);
+  const mask = pruneStep(ctx.cfg, magnitudeScores(prevTrained(), prev), prev, ctx.rates);
+  store.putMasks(key, mask, ctx.shapes);
+  return mask;
 }
 
 /** Installs saved weights and a mask without training (for evaluation-only branches). */

@@ -1,12 +1,9 @@
-import { fullMasks } from '../../prune/masks.ts';
-import type { Masks } from '../../prune/masks.ts';
-import { magnitudeScores } from '../../prune/magnitude.ts';
 import { snapshotWeights } from '../../train/state.ts';
 import { MAX_ITERATIONS } from '../limits.ts';
-import { type PieceResult, pruneStep } from '../pieces.ts';
+import type { PieceResult } from '../pieces.ts';
 import { int, num } from '../schema.ts';
 import { runKeys } from '../store/keys.ts';
-import { type PieceContext, type RunEvent, pieceResult, trainFrom, weightsMeta } from './context.ts';
+import { type PieceContext, type RunEvent, chainMask, pieceResult, trainFrom, weightsMeta } from './context.ts';
 import { type BranchSection, type BranchSpec, branchSection } from './spec.ts';
 
 /** Settings of the prune-and-fine-tune baseline (config `fineTune`). */
@@ -37,17 +34,8 @@ export const fineTuneBranch: BranchSpec<'fineTune', typeof fineTuneSection> = {
   section: fineTuneSection,
   *run(ctx: PieceContext): Generator<RunEvent, PieceResult> {
     const { cfg, store, round, trial } = ctx;
-    const maskShapes = Object.fromEntries(Object.keys(ctx.ticketMask).map((k) => [k, ctx.shapes[k]]));
     const prevWeights = store.getWeights(round === 1 ? runKeys.weights(0, trial, 'ticket') : runKeys.weights(round - 1, trial, 'fineTune'), ctx.shapes);
-    const prevMask = round === 1 ? fullMasks(Object.fromEntries(Object.entries(ctx.ticketMask).map(([k, m]) => [k, m.length]))) : store.getMasks(runKeys.branchMask(round - 1, trial, 'fineTune'), maskShapes);
-    const maskKey = runKeys.branchMask(round, trial, 'fineTune');
-    let mask: Masks;
-    if (store.has(maskKey)) {
-      mask = store.getMasks(maskKey, maskShapes);
-    } else {
-      mask = pruneStep(cfg, magnitudeScores(prevWeights, prevMask), prevMask, ctx.rates);
-      store.putMasks(maskKey, mask, ctx.shapes);
-    }
+    const mask = chainMask(ctx, 'fineTune', () => prevWeights);
     const iterations = cfg.fineTune.iterations > 0 ? cfg.fineTune.iterations : cfg.iterations;
     const lr = cfg.optimizer.lr * cfg.fineTune.lrScale;
     const res = yield* trainFrom(ctx, { kind: 'weights', weights: prevWeights }, mask, { iterations, startIteration: 0, lr: () => lr });

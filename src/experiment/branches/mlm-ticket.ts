@@ -1,14 +1,10 @@
-import { fullMasks } from '../../prune/masks.ts';
-import type { Masks } from '../../prune/masks.ts';
-import { magnitudeScores } from '../../prune/magnitude.ts';
 import { snapshotWeights } from '../../train/state.ts';
-import type { Weights } from '../../train/state.ts';
 import { MAX_ITERATIONS } from '../limits.ts';
-import { type PieceResult, pruneStep } from '../pieces.ts';
+import type { PieceResult } from '../pieces.ts';
 import { pretrainedWeights, trainMlm } from '../pretrain.ts';
 import { int } from '../schema.ts';
 import { runKeys } from '../store/keys.ts';
-import { type PieceContext, type RunEvent, pieceResult, rewindWeights, trainFrom } from './context.ts';
+import { type PieceContext, type RunEvent, chainMask, pieceResult, rewindWeights, trainFrom } from './context.ts';
 import { type BranchSection, type BranchSpec, branchSection } from './spec.ts';
 
 /** Settings of the MLM ticket (config `mlmTicket`). */
@@ -41,17 +37,8 @@ export const mlmTicketBranch: BranchSpec<'mlmTicket', typeof mlmTicketSection> =
   *run(ctx: PieceContext): Generator<RunEvent, PieceResult> {
     const { cfg, store, round, trial } = ctx;
     const pre = yield* pretrainedWeights(ctx);
-    const maskShapes = Object.fromEntries(Object.keys(ctx.ticketMask).map((k) => [k, ctx.shapes[k]]));
-    const maskKey = runKeys.branchMask(round, trial, 'mlmTicket');
-    let mask: Masks;
-    if (store.has(maskKey)) {
-      mask = store.getMasks(maskKey, maskShapes);
-    } else {
-      const prevMask = round === 1 ? fullMasks(Object.fromEntries(Object.entries(ctx.ticketMask).map(([k, m]) => [k, m.length]))) : store.getMasks(runKeys.branchMask(round - 1, trial, 'mlmTicket'), maskShapes);
-      const prevTrained: Weights = round === 1 ? pre : store.getWeights(runKeys.weights(round - 1, trial, 'mlmTicket'), ctx.pretrain!.shapes);
-      mask = pruneStep(cfg, magnitudeScores(prevTrained, prevMask), prevMask, ctx.rates);
-      store.putMasks(maskKey, mask, ctx.shapes);
-    }
+    // Round 1 prunes the pre-trained network; later rounds the chain's MLM-trained one.
+    const mask = chainMask(ctx, 'mlmTicket', () => (round === 1 ? pre : store.getWeights(runKeys.weights(round - 1, trial, 'mlmTicket'), ctx.pretrain!.shapes)));
     // The chain's MLM training of this round (what the next round prunes).
     const weightsKey = runKeys.weights(round, trial, 'mlmTicket');
     if (round < cfg.pruning.rounds && !store.has(weightsKey)) {
