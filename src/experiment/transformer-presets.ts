@@ -26,20 +26,21 @@ import type { Preset } from './presets.ts';
 
 const BERT_BRANCHES = ['ticket', 'randomPrune', 'reinit', 'mlmTicket'];
 
+/** The `bert` encoder and its data, shared by `bert-pretrain` and `bert` so the one's weights fit the other (pretrain.weights). */
+const BERT_SHAPE = { model: 'bert', text: { seqLen: 128 }, transformer: { layers: 4, heads: 4, hidden: 128, ffn: 512 }, dropout: 0.1, batchSize: 32 };
+/** Its MLM pre-training: `bert-pretrain`'s run, and `bert`'s own pretrain section. */
+const BERT_PRETRAIN = { iterations: 10000, lr: 1e-3, warmupIterations: 1000 };
+
 export const transformerPresets: Record<string, Preset> = {
   'bert-pretrain': {
     description: 'MLM pre-training of the bert encoder (4 layers, 4 heads, hidden 128, 128 tokens) on the SpamAssassin training bodies; its round-0 weights are the pre-trained network',
     config: {
       name: 'bert-pretrain',
-      model: 'bert',
+      ...BERT_SHAPE,
       dataset: 'spam-mlm',
-      text: { seqLen: 128 },
-      transformer: { layers: 4, heads: 4, hidden: 128, ffn: 512 },
-      dropout: 0.1,
-      iterations: 10000,
-      batchSize: 32,
+      iterations: BERT_PRETRAIN.iterations,
       evalEvery: 500,
-      optimizer: { lr: 1e-3, warmupIterations: 1000 },
+      optimizer: { lr: BERT_PRETRAIN.lr, warmupIterations: BERT_PRETRAIN.warmupIterations },
       pruning: { rounds: 0 },
       branches: ['ticket'],
       trials: 1,
@@ -49,16 +50,12 @@ export const transformerPresets: Record<string, Preset> = {
     description: 'Chen et al. (2020) tickets in a pre-trained BERT-style encoder on SpamAssassin spam vs ham: MLM pre-training, IMP rewinding to the pre-trained weights, global 10% of the original Q/K/V/O/FFN weights per round to 10%; random pruning, reinit and the MLM ticket; hours on 2 cores',
     config: {
       name: 'bert',
-      model: 'bert',
+      ...BERT_SHAPE,
       dataset: 'spam',
-      text: { seqLen: 128 },
-      transformer: { layers: 4, heads: 4, hidden: 128, ffn: 512 },
-      dropout: 0.1,
       iterations: 1500,
-      batchSize: 32,
       evalEvery: 100,
       optimizer: { lr: 3e-4, warmupIterations: 150 },
-      pretrain: { dataset: 'spam-mlm', iterations: 10000, lr: 1e-3, warmupIterations: 1000, evalEvery: 1000 },
+      pretrain: { dataset: 'spam-mlm', ...BERT_PRETRAIN, evalEvery: 1000 },
       mlmTicket: { iterations: 2000 },
       pruning: { strategy: 'global', rate: 0.1, rateOf: 'original', rounds: 9 },
       branches: BERT_BRANCHES,
