@@ -6,37 +6,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Backend, Buf, ConvGeom } from '../../../src/backend/backend.ts';
 import { convGeom, convPlan, convSizes, poolGeom, poolSizes } from '../../../src/backend/conv-geom.ts';
-import { type WasmBackend, createWasmBackend } from '../../../src/backend/wasm.ts';
 import { csrFromMask, freeCsr, uploadCsr } from '../../../src/prune/csr.ts';
 import { Rng } from '../../../src/util/rng.ts';
-import { buf, close, rand } from '../compare.ts';
+import { rand } from '../compare.ts';
+import { threadHarness } from './harness.ts';
 
-const SPLIT_ALL = { flops: 1, elems: 1 };
-let ref: Backend;
-const threaded: WasmBackend[] = [];
-
-test.before(async () => {
-  ref = await createWasmBackend();
-  for (const threads of [1, 2, 3]) threaded.push(await createWasmBackend(undefined, { threads, minWork: SPLIT_ALL }));
-});
-test.after(() => {
-  for (const b of threaded) b.disposeThreads();
-});
-
-// Runs `op` on the reference and every threaded backend with the same inputs; every argument
-// must come out identical to the bit (Object.is: -0 and +0 differ, NaN matches NaN).
-function same(inputs: Float32Array[], op: (be: Backend, bufs: Buf[]) => void, what: string): void {
-  const rb = inputs.map((d) => buf(ref, d));
-  op(ref, rb);
-  const want = rb.map((x) => ref.read(x));
-  rb.forEach((x) => ref.free(x));
-  for (const b of threaded) {
-    const cb = inputs.map((d) => buf(b, d));
-    op(b, cb);
-    cb.forEach((x, i) => close(b.read(x), want[i], `${what}, ${b.threads} threads (arg ${i})`, 0, 0));
-    cb.forEach((x) => b.free(x));
-  }
-}
+const { threaded, same } = threadHarness(test);
 
 test('the backends run on 1, 2 and 3 threads (the threads build with a pool for 2 and 3)', () => {
   assert.equal(threaded.map((b) => b.threads), [1, 2, 3]);

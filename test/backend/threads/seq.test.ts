@@ -5,35 +5,11 @@
 // at odd sizes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Backend, Buf } from '../../../src/backend/backend.ts';
-import { type WasmBackend, createWasmBackend } from '../../../src/backend/wasm.ts';
 import { Rng } from '../../../src/util/rng.ts';
-import { buf, close, rand } from '../compare.ts';
+import { rand } from '../compare.ts';
+import { threadHarness } from './harness.ts';
 
-let ref: Backend;
-const threaded: WasmBackend[] = [];
-
-test.before(async () => {
-  ref = await createWasmBackend();
-  for (const threads of [1, 2, 3]) threaded.push(await createWasmBackend(undefined, { threads, minWork: { flops: 1, elems: 1 } }));
-});
-test.after(() => {
-  for (const b of threaded) b.disposeThreads();
-});
-
-// Runs `op` on the single-threaded build and every threaded backend; every argument must match to the bit.
-function same(inputs: Float32Array[], op: (be: Backend, bufs: Buf[]) => void, what: string): void {
-  const rb = inputs.map((d) => buf(ref, d));
-  op(ref, rb);
-  const want = rb.map((x) => ref.read(x));
-  rb.forEach((x) => ref.free(x));
-  for (const b of threaded) {
-    const cb = inputs.map((d) => buf(b, d));
-    op(b, cb);
-    cb.forEach((x, i) => close(b.read(x), want[i], `${what}, ${b.threads} threads (arg ${i})`, 0, 0));
-    cb.forEach((x) => b.free(x));
-  }
-}
+const { threaded, same } = threadHarness(test);
 
 const ints = (rng: Rng, n: number, below: number): Float32Array => Float32Array.from({ length: n }, () => rng.int(below));
 
