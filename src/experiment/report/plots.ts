@@ -33,15 +33,27 @@ export function renderPlots(summary: Summary, metrics: MetricRow[]): ReportPlots
       points: summary.rounds.flatMap((r) => pick(b, r) ?? []),
     }));
   const common = { xLabel: X_LABEL, xScale: 'log' as const, xReverse: true, xTicks };
+  // A branch-specific number of the summary (mean and min-max over trials), as percent.
+  const extraSeries = (key: string): PlotSeries[] =>
+    perBranch((b, r) => {
+      const e = r.branches[b]?.extras?.[key];
+      return e && { x: r.weightsRemaining * 100, y: e.mean * 100, yMin: e.min * 100, yMax: e.max * 100 };
+    }).filter((s) => s.points.length > 0);
+  const f1 = extraSeries('testF1');
+  // Two-class runs (spam): the dense network of round 0 (fine-tuned from the pre-trained weights
+  // when the run pre-trains) as a grey line across the accuracy and F1 plots.
+  const dense = f1.length > 0 && xTicks.length >= 2 ? summary.rounds.find((r) => r.round === 0)?.branches.ticket : undefined;
+  const denseLine = (y: number): PlotSeries[] =>
+    dense === undefined ? [] : [{ name: 'dense (round 0)', color: '#888888', dashed: true, points: [Math.max(...xTicks), Math.min(...xTicks)].map((x) => ({ x, y })) }];
 
   const accuracy = linePlot({
     ...common,
     title: 'Test accuracy at early stop',
     yLabel: 'Test accuracy (%)',
-    series: perBranch((b, r) => {
+    series: [...perBranch((b, r) => {
       const s = r.branches[b];
       return s && { x: r.weightsRemaining * 100, y: s.testAccuracyAtEarlyStop * 100, yMin: s.testAccuracyAtEarlyStopMin * 100, yMax: s.testAccuracyAtEarlyStopMax * 100 };
-    }),
+    }), ...denseLine((dense?.testAccuracyAtEarlyStop ?? 0) * 100)],
   });
   const earlyStop = linePlot({
     ...common,
@@ -67,28 +79,9 @@ export function renderPlots(summary: Summary, metrics: MetricRow[]): ReportPlots
       }).filter((s) => s.points.length > 0),
     });
   }
-  const barrier = perBranch((b, r) => {
-    const e = r.branches[b]?.extras?.barrier;
-    return e && { x: r.weightsRemaining * 100, y: e.mean * 100, yMin: e.min * 100, yMax: e.max * 100 };
-  }).filter((s) => s.points.length > 0);
-  const f1 = perBranch((b, r) => {
-    const e = r.branches[b]?.extras?.testF1;
-    return e && { x: r.weightsRemaining * 100, y: e.mean * 100, yMin: e.min * 100, yMax: e.max * 100 };
-  }).filter((s) => s.points.length > 0);
+  const barrier = extraSeries('barrier');
   if (f1.length > 0) {
-    // The dense network (round 0: fine-tuned from the pre-trained weights when the run pre-trains) as a line across.
-    const dense = summary.rounds.find((r) => r.round === 0)?.branches.ticket;
-    const baseline = (y: number): PlotSeries[] => (dense === undefined || xTicks.length < 2 ? [] : [{ name: 'dense (round 0)', color: '#888888', dashed: true, points: [Math.max(...xTicks), Math.min(...xTicks)].map((x) => ({ x, y })) }]);
-    plots.f1 = linePlot({ ...common, title: 'Test F1 at early stop (class 1)', yLabel: 'Test F1 (%)', series: [...f1, ...baseline((dense?.extras?.testF1?.mean ?? 0) * 100)] });
-    plots.accuracy = linePlot({
-      ...common,
-      title: 'Test accuracy at early stop',
-      yLabel: 'Test accuracy (%)',
-      series: [...perBranch((b, r) => {
-        const s = r.branches[b];
-        return s && { x: r.weightsRemaining * 100, y: s.testAccuracyAtEarlyStop * 100, yMin: s.testAccuracyAtEarlyStopMin * 100, yMax: s.testAccuracyAtEarlyStopMax * 100 };
-      }), ...baseline((dense?.testAccuracyAtEarlyStop ?? 0) * 100)],
-    });
+    plots.f1 = linePlot({ ...common, title: 'Test F1 at early stop (class 1)', yLabel: 'Test F1 (%)', series: [...f1, ...denseLine((dense?.extras?.testF1?.mean ?? 0) * 100)] });
   }
   if (barrier.length > 0) {
     plots.instability = linePlot({ ...common, title: 'Instability: error barrier between two copies', yLabel: 'Error barrier (percentage points)', series: barrier });
