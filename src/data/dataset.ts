@@ -5,6 +5,7 @@
  * MNIST is [1, 28, 28]). Labels are class indices stored as floats so that a batch's labels
  * can be handed to a backend buffer without conversion.
  */
+import type { Rng } from '../util/rng.ts';
 
 /**
  * One split of a dataset: `n` examples, `x` is n * features row-major, `y` the class index as a
@@ -94,6 +95,37 @@ export function gatherSplit(
     for (let k = 0; k < width; k++) oy[i * width + k] = y[indices[i] * width + k];
   }
   return { x: ox, y: oy, n };
+}
+
+/** Indices of examples, per split. */
+export interface SplitIndices {
+  train: Int32Array;
+  val: Int32Array;
+  test: Int32Array;
+}
+
+/**
+ * A stratified split of `groups` (each a fresh list of example indices: a class, a corpus group;
+ * shuffled in place): each group shuffled by `rng`, its first round(size * testFraction) to test,
+ * the next round(size * valFraction) to validation and the rest to training. `seeded`, when
+ * given, reshuffles each group's validation+training pool on its own stream, so the test split
+ * never depends on it (`rng` makes the same draws either way). Each split is shuffled once more
+ * by `rng` at the end, so the groups are interleaved.
+ */
+export function stratifiedSplit(groups: readonly Int32Array[], testFraction: number, valFraction: number, rng: Rng, seeded: Rng | null): SplitIndices {
+  const train: number[] = [];
+  const val: number[] = [];
+  const test: number[] = [];
+  for (const members of groups) {
+    const perm = rng.shuffle(members);
+    const nTest = Math.round(perm.length * testFraction);
+    const nVal = Math.round(perm.length * valFraction);
+    test.push(...perm.subarray(0, nTest));
+    const pool = seeded === null ? perm.subarray(nTest) : seeded.shuffle(perm.slice(nTest));
+    val.push(...pool.subarray(0, nVal));
+    train.push(...pool.subarray(nVal));
+  }
+  return { train: rng.shuffle(Int32Array.from(train)), val: rng.shuffle(Int32Array.from(val)), test: rng.shuffle(Int32Array.from(test)) };
 }
 
 /**

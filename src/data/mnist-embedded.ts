@@ -15,7 +15,7 @@
  */
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import { gatherSplit, type Dataset } from './dataset.ts';
+import { gatherSplit, stratifiedSplit, type Dataset, type SplitIndices } from './dataset.ts';
 import { normalizeDataset } from './normalize.ts';
 
 /** Exact split sizes of the embedded MNIST. */
@@ -38,42 +38,23 @@ export interface EmbeddedMnistOptions {
   splitSeed?: number;
 }
 
-/** Indices into the class-concatenated image list (class 0's images first), per split. */
-export interface SplitIndices {
-  train: Int32Array;
-  val: Int32Array;
-  test: Int32Array;
-}
-
 /**
  * The deterministic stratified split for classes of the given sizes (pure: depends only on
  * the sizes, the fixed seed and `splitSeed`). Index i refers to the i-th image of the
- * concatenation. `splitSeed` reshuffles each class's train+validation pool on its own stream;
- * the fixed draws are made all the same, so the test split never depends on it.
+ * concatenation (class 0's images first). `splitSeed` reshuffles each class's train+validation
+ * pool on its own stream; the fixed draws are made all the same, so the test split never
+ * depends on it.
  */
 export function embeddedSplitIndices(classSizes: readonly number[], splitSeed?: number): SplitIndices {
   const rng = new Rng(EMBEDDED_SPLIT_SEED, 'mnist-embedded-split');
   const seeded = splitSeed === undefined ? null : new Rng(splitSeed, 'mnist-embedded-validation');
-  const train: number[] = [];
-  const val: number[] = [];
-  const test: number[] = [];
   let offset = 0;
-  for (const size of classSizes) {
-    const perm = rng.shuffle(Int32Array.from({ length: size }, (_, i) => offset + i));
-    const nTest = Math.round(size * EMBEDDED_TEST_FRACTION);
-    const nVal = Math.round(size * EMBEDDED_VAL_FRACTION);
-    test.push(...perm.subarray(0, nTest));
-    const pool = seeded === null ? perm.subarray(nTest) : seeded.shuffle(perm.slice(nTest));
-    val.push(...pool.subarray(0, nVal));
-    train.push(...pool.subarray(nVal));
+  const classes = classSizes.map((size) => {
+    const members = Int32Array.from({ length: size }, (_, i) => offset + i);
     offset += size;
-  }
-  // The same number of draws in either case: the test shuffle below is the fixed one.
-  return {
-    train: rng.shuffle(Int32Array.from(train)),
-    val: rng.shuffle(Int32Array.from(val)),
-    test: rng.shuffle(Int32Array.from(test)),
-  };
+    return members;
+  });
+  return stratifiedSplit(classes, EMBEDDED_TEST_FRACTION, EMBEDDED_VAL_FRACTION, rng, seeded);
 }
 
 /**

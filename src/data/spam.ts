@@ -34,7 +34,7 @@
  */
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import type { Dataset, Split } from './dataset.ts';
+import { stratifiedSplit, type Dataset, type Split, type SplitIndices } from './dataset.ts';
 import { messageBody } from './email.ts';
 import { CLS_ID, DEFAULT_VOCAB_SIZE, FIRST_TOKEN_ID, MASK_ID, PAD_ID, SEP_ID, trainWordPiece, type WordPiece } from './wordpiece.ts';
 
@@ -147,31 +147,14 @@ export function prepareSpamCorpus(messages: readonly SpamMessage[]): SpamCorpus 
 }
 
 /** Indices into the corpus, per split. */
-export interface SpamSplitIndices {
-  train: Int32Array;
-  val: Int32Array;
-  test: Int32Array;
-}
+export type SpamSplitIndices = SplitIndices;
 
 /** The stratified split of bodies with these groups (see the file comment). Pure. */
 export function spamSplitIndices(groups: readonly SpamGroup[], splitSeed?: number): SpamSplitIndices {
   const rng = new Rng(SPAM_SPLIT_SEED, 'spam-split');
   const seeded = splitSeed === undefined ? null : new Rng(splitSeed, 'spam-validation');
-  const train: number[] = [];
-  const val: number[] = [];
-  const test: number[] = [];
-  for (const g of SPAM_GROUPS) {
-    const members = Int32Array.from(groups.flatMap((gg, i) => (gg === g ? [i] : [])));
-    const perm = rng.shuffle(members);
-    const nTest = Math.round(perm.length * SPAM_TEST_FRACTION);
-    const nVal = Math.round(perm.length * SPAM_VAL_FRACTION);
-    test.push(...perm.subarray(0, nTest));
-    const pool = seeded === null ? perm.subarray(nTest) : seeded.shuffle(perm.slice(nTest));
-    val.push(...pool.subarray(0, nVal));
-    train.push(...pool.subarray(nVal));
-  }
-  // Each split shuffled once (fixed seed) so groups are interleaved.
-  return { train: rng.shuffle(Int32Array.from(train)), val: rng.shuffle(Int32Array.from(val)), test: rng.shuffle(Int32Array.from(test)) };
+  const members = SPAM_GROUPS.map((g) => Int32Array.from(groups.flatMap((gg, i) => (gg === g ? [i] : []))));
+  return stratifiedSplit(members, SPAM_TEST_FRACTION, SPAM_VAL_FRACTION, rng, seeded);
 }
 
 interface Resolved {
